@@ -9,9 +9,13 @@
 
 #define GOG_INTERNAL __attribute__((visibility("hidden")))
 
+/* Private exports: functions libgog_cuda (which links libgog.so) needs from libgog. They are
+ * in libgog's dynamic symbol table but are not part of the public ABI in gog.h. */
+#define GOG_PRIVATE_API __attribute__((visibility("default")))
+
 /* Records a printf-style message as this thread's last error and returns `status`.
  * Usage: return gog_fail(GOG_ERR_INVALID_ARGUMENT, "box %d is empty", i); */
-GOG_INTERNAL gog_status gog_fail(gog_status status, const char *fmt, ...)
+GOG_PRIVATE_API gog_status gog_fail(gog_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Clears this thread's last error (called on entry to public functions is not required). */
