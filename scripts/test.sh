@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GoG engine's test command (README: "Run the tests"); .ci/run runs exactly this.
+#
+# On a fresh Debian machine it installs the build packages it needs (as root, via apt-get),
+# then runs the whole Maven build: CMake over kernels/, the C-level tests (CTest), the C-level
+# tests again under AddressSanitizer + UBSan, the Java tests, the benchmarks' compilation,
+# and finally one run of the `gog` launcher as a user would call it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+# --- system packages ---------------------------------------------------------------------
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v mvn >/dev/null || need+=(maven)
+[ -f /usr/include/jpeglib.h ] || need+=(libjpeg62-turbo-dev)
+[ -f /usr/include/png.h ] || need+=(libpng-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages: ${need[*]} (run as root, or install them: apt-get install ${need[*]})"
+    exit 1
+  fi
+  log "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- JDK 25 --------------------------------------------------------------------------------
+source scripts/find-jdk.sh
+export JAVA_HOME
+log "JDK: $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1))"
+if command -v nvcc >/dev/null; then log "nvcc found: libgog_cuda is built (its tests skip without a GPU)"; fi
+
+# --- build and test ------------------------------------------------------------------------
+mvn -B -ntp ${GOG_MVN_ARGS:-} verify
+
+# --- the launcher, as a user runs it ---------------------------------------------------------
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+log "smoke run: ./gog preprocess testdata/photos/sample-2.jpg --size 224 --out $out"
+./gog preprocess testdata/photos/sample-2.jpg --size 224 --out "$out" > "$out/result.json"
+test -s "$out/tensor.npy" && test -s "$out/crop-0.png" && grep -q '"command"' "$out/result.json"
+log "launcher OK"
