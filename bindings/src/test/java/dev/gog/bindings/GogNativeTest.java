@@ -1,0 +1,57 @@
+package dev.gog.bindings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
+
+class GogNativeTest {
+    @Test
+    void loadsAndReportsVersionAbiAndIsa() {
+        NativeLibrary lib = NativeLibrary.get();
+        assertEquals(GogNative.ABI_VERSION, lib.abiVersion());
+        assertEquals(GogNative.ABI_VERSION, GogNative.abiVersion());
+        assertTrue(GogNative.version().matches("\\d+\\.\\d+\\.\\d+.*"), GogNative.version());
+        assertEquals(GogNative.version(), lib.version());
+        assertTrue(lib.defaultIsa().supported());
+        assertTrue(lib.bestIsa().code() >= lib.defaultIsa().code());
+        assertEquals(lib.defaultIsa(), CpuIsa.defaultIsa());
+        assertTrue(NativeLibrary.isAvailable());
+        assertTrue(lib.toString().contains("libgog " + lib.version()), lib.toString());
+    }
+
+    @Test
+    void isaQueries() {
+        assertTrue(GogNative.cpuSupports(CpuIsa.SCALAR.code()));
+        assertEquals("scalar", GogNative.isaName(CpuIsa.SCALAR.code()));
+        assertEquals("avx2", GogNative.isaName(CpuIsa.AVX2.code()));
+        assertEquals("unknown", GogNative.isaName(99));
+        assertFalse(GogNative.cpuSupports(99));
+        for (CpuIsa isa : CpuIsa.values()) assertEquals(isa, CpuIsa.fromCode(isa.code()));
+        assertThrows(IllegalArgumentException.class, () -> CpuIsa.fromCode(17));
+    }
+
+    @Test
+    void preprocessSizeQueries() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocate(GogStructs.PREPROCESS_PARAMS);
+            // All zero: out_width 0 is invalid -> 0 tiles, 0 bytes.
+            assertEquals(0, GogNative.preprocessTileCount(p, 1));
+            assertEquals(0, GogNative.preprocessOutputBytes(p, 1));
+            p.set(ValueLayout.JAVA_INT, GogStructs.PARAMS_OUT_WIDTH, 8);
+            p.set(ValueLayout.JAVA_INT, GogStructs.PARAMS_OUT_HEIGHT, 6);
+            p.set(ValueLayout.JAVA_INT, GogStructs.PARAMS_DTYPE, GogNative.DTYPE_U8);
+            p.set(ValueLayout.JAVA_INT, GogStructs.PARAMS_BAND_ROWS, 4);
+            for (int c = 0; c < 3; c++) p.set(ValueLayout.JAVA_FLOAT, GogStructs.PARAMS_STD + 4L * c, 1f);
+            assertEquals(3L * 8 * 6 * 5, GogNative.preprocessOutputBytes(p, 5));
+            assertEquals(5 * 2, GogNative.preprocessTileCount(p, 5)); // ceil(6 / 4) bands per item
+            p.set(ValueLayout.JAVA_INT, GogStructs.PARAMS_DTYPE, GogNative.DTYPE_F32);
+            assertEquals(4L * 3 * 8 * 6 * 5, GogNative.preprocessOutputBytes(p, 5));
+        }
+    }
+}
