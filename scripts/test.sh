@@ -38,6 +38,10 @@ if command -v nvcc >/dev/null; then log "nvcc found: libgog_cuda is built (its t
 # --- build and test ------------------------------------------------------------------------
 mvn -B -ntp ${GOG_MVN_ARGS:-} verify
 
+# CTest does not echo a skipped test's output: say here why the CUDA test did not run.
+cuda_test=native/target/cmake/tests/cuda/test_cuda_preprocess
+if [ -x "$cuda_test" ]; then log "CUDA test: $("$cuda_test" 2>&1 | tail -n 1)"; fi
+
 # --- the launcher, as a user runs it ---------------------------------------------------------
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -12,6 +12,31 @@ import java.util.Arrays;
 public final class LoaderProbe {
     private LoaderProbe() {}
 
+    /**
+     * Whether the libjpeg and libpng this process mapped come from the directory libgog.so was
+     * loaded from (the bundled copies, found through libgog's $ORIGIN RUNPATH), per /proc/self/maps.
+     */
+    static boolean bundledBesideLibgog() {
+        try {
+            java.util.List<String> maps = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"));
+            String gog = mappedDir(maps, "/libgog.so");
+            return gog != null && gog.equals(mappedDir(maps, "/libjpeg.so.62"))
+                    && gog.equals(mappedDir(maps, "/libpng16.so.16"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static String mappedDir(java.util.List<String> maps, String name) {
+        for (String line : maps) {
+            int i = line.indexOf('/');
+            if (i < 0) continue;
+            String path = line.substring(i).replace(" (deleted)", "");
+            if (path.endsWith(name)) return path.substring(0, path.length() - name.length());
+        }
+        return null;
+    }
+
     public static void main(String[] args) {
         try {
             NativeLibrary lib = NativeLibrary.get();
@@ -19,7 +44,7 @@ public final class LoaderProbe {
                     .listFiles((d, n) -> n.startsWith("gog-native-"));
             System.out.println("source=" + lib.source() + " abi=" + lib.abiVersion() + " version=" + lib.version()
                     + " extracted=" + (left == null ? 0 : left.length) + " cuda=" + lib.cudaLoaded()
-                    + " last=" + GogNative.lastError().isEmpty()
+                    + " last=" + GogNative.lastError().isEmpty() + " bundled=" + bundledBesideLibgog()
                     + (left != null && left.length > 0 ? " files=" + Arrays.toString(left) : ""));
         } catch (UnsatisfiedLinkError e) {
             System.out.println("error=" + e.getMessage());

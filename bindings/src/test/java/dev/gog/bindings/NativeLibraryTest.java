@@ -91,6 +91,8 @@ class NativeLibraryTest {
         assertTrue(r.out().contains("source=CLASS_PATH"), r.out());
         assertTrue(r.out().contains("abi=" + GogNative.ABI_VERSION), r.out());
         assertTrue(r.out().contains("extracted=0"), "temporary files must be removed: " + r.out());
+        // libjpeg and libpng come from the jar, beside libgog, not from the system.
+        assertTrue(r.out().contains("bundled=true"), r.out());
         // One INFO line names the source and the CPU kernels.
         long lines = r.err().lines().filter(l -> l.contains("libgog") && l.contains("from the class path")).count();
         assertEquals(1, lines, r.err());
