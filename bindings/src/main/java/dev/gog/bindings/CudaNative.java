@@ -23,7 +23,14 @@ import java.util.Optional;
 public final class CudaNative {
     private CudaNative() {}
 
-    /** A CUDA device: ordinal, name and compute capability. */
+    /**
+     * A CUDA device: ordinal, name and compute capability.
+     *
+     * @param ordinal the device ordinal
+     * @param name the device name
+     * @param ccMajor compute capability, major
+     * @param ccMinor compute capability, minor
+     */
     public record Device(int ordinal, String name, int ccMajor, int ccMinor) {}
 
     private static final class H {
@@ -105,12 +112,18 @@ public final class CudaNative {
      * @param image a {@link GogStructs#IMAGE_VIEW}; the pixels it points to must stay alive
      * @param params a {@link GogStructs#PREPROCESS_PARAMS} ({@code isa}, {@code band_rows} ignored)
      * @param items {@code nItems} consecutive {@link GogStructs#RESIZE_ITEM}s
+     * @param nItems number of items
+     * @param out host output buffer, at least {@code capacity} bytes
+     * @param capacity bytes of {@code out}
+     * @throws IllegalArgumentException if a size is negative or a segment is smaller than
+     *     libgog_cuda reads or writes (checked as for {@link GogNative#preprocessRun})
      * @throws GogException with the native status and message on failure
      *     ({@link GogErrorCode#NO_DEVICE} without libgog_cuda or a device)
      */
     public static void preprocess(int device, MemorySegment image, MemorySegment params, MemorySegment items,
                                   int nItems, MemorySegment out, long capacity) {
         requireLoaded("gog_cuda_preprocess");
+        GogNative.checkRun(image, params, items, nItems, out, capacity, "gog_cuda_preprocess");
         int st;
         try {
             st = (int) H.PREPROCESS.invokeExact(device, image, params, items, nItems, out, capacity);

@@ -11,9 +11,13 @@ import java.util.Objects;
 public class GogException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The error code. */
     private final GogErrorCode code;
+    /** The raw status. */
     private final int status;
+    /** The failing function. */
     private final String function;
+    /** The native message, "" when none. */
     private final String nativeMessage;
 
     /**

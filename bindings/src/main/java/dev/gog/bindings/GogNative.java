@@ -16,15 +16,21 @@ import java.util.Optional;
 /**
  * Hand-written FFM downcalls for every function of {@code gog.h}, one static method each, and
  * its constants. Thin by design: arguments are passed through as they are (pointers as
- * {@link MemorySegment}s, {@code size_t} as {@code long}); the only thing added is the error
- * mapping. A call that returns a nonzero {@code gog_status} throws a {@link GogException} built
- * from the status and {@code gog_last_error()}, read on the same thread immediately after the
- * failing call (nothing runs in between that could move a virtual thread to another carrier).
+ * {@link MemorySegment}s, {@code size_t} as {@code long}); the only things added are the error
+ * mapping and a size check of every segment argument. A call that returns a nonzero
+ * {@code gog_status} throws a {@link GogException} built from the status and
+ * {@code gog_last_error()}, read on the same thread immediately after the failing call (nothing
+ * runs in between that could move a virtual thread to another carrier).
  *
- * <p>Pointer arguments must be native segments (or {@link MemorySegment#NULL}); the FFM runtime
- * keeps every segment passed as an argument alive for the duration of the call. Pointers held
- * inside structs (the {@code data} of a {@code gog_image_view}) are not tracked: the caller
- * keeps that memory alive.
+ * <p>Pointer arguments must be native segments (or {@link MemorySegment#NULL}, which libgog
+ * rejects with {@code GOG_ERR_INVALID_ARGUMENT} where it is not allowed); the FFM runtime keeps
+ * every segment passed as an argument alive for the duration of the call, and throws
+ * {@link IllegalStateException} for a closed one and {@link WrongThreadException} for one
+ * confined to another thread. A non-NULL segment must hold what libgog reads or writes through
+ * it (the struct's size, {@code len} or {@code capacity} bytes, {@code nItems} items), else the
+ * call throws {@link IllegalArgumentException} before reaching native code. Pointers held inside
+ * structs (the {@code data} of a {@code gog_image_view}) are not tracked or checked: the caller
+ * keeps that memory alive and large enough.
  *
  * <p>Short queries are linked with {@link Linker.Option#critical(boolean) critical(false)};
  * decode and preprocess calls, which run for milliseconds, are ordinary downcalls.
@@ -142,7 +148,41 @@ public final class GogNative {
 
     /** Builds the exception for a failed call; must run right after the call, on its thread. */
     static GogException failure(int status, String function) {
-        return new GogException(status, function, lastError());
+        String message = lastError(); // first: nothing (not even class loading) before it
+        return new GogException(status, function, message);
+    }
+
+    /**
+     * Checks that a pointer argument holds {@code bytes} bytes.
+     *
+     * @throws IllegalArgumentException if it is not NULL and smaller, or {@code bytes} is negative
+     */
+    static void requireBytes(MemorySegment s, long bytes, String what) {
+        if (bytes < 0) throw new IllegalArgumentException(what + ": negative size " + bytes);
+        if (s.isNative() && s.address() == 0) return; // NULL: libgog checks it
+        if (s.byteSize() < bytes) {
+            throw new IllegalArgumentException(what + ": segment of " + s.byteSize() + " bytes, native code uses "
+                    + bytes);
+        }
+    }
+
+    /** Bytes of {@code count} elements of {@code size} bytes, or IllegalArgumentException on overflow or a negative count. */
+    static long bytes(long count, long size, String what) {
+        if (count < 0) throw new IllegalArgumentException(what + ": negative count " + count);
+        try {
+            return Math.multiplyExact(count, size);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(what + ": size overflows");
+        }
+    }
+
+    /** The size checks of a preprocess run (CPU or CUDA). */
+    static void checkRun(MemorySegment image, MemorySegment params, MemorySegment items, int nItems,
+                         MemorySegment out, long capacity, String function) {
+        requireBytes(image, GogStructs.IMAGE_VIEW.byteSize(), function + " image");
+        requireBytes(params, GogStructs.PREPROCESS_PARAMS.byteSize(), function + " params");
+        if (nItems > 0) requireBytes(items, bytes(nItems, GogStructs.RESIZE_ITEM.byteSize(), function), function + " items");
+        requireBytes(out, capacity, function + " out");
     }
 
     // --- status and errors -------------------------------------------------------------------
@@ -221,9 +261,13 @@ public final class GogNative {
      * @param len number of bytes
      * @param opts a {@link GogStructs#DECODE_OPTIONS} struct, or NULL for defaults
      * @param info a {@link GogStructs#IMAGE_INFO} struct to fill
+     * @throws IllegalArgumentException if {@code len} is negative or a segment is too small
      * @throws GogException with the native status and message on failure
      */
     public static void imageProbe(MemorySegment data, long len, MemorySegment opts, MemorySegment info) {
+        requireBytes(data, len, "gog_image_probe data");
+        requireBytes(opts, GogStructs.DECODE_OPTIONS.byteSize(), "gog_image_probe opts");
+        requireBytes(info, GogStructs.IMAGE_INFO.byteSize(), "gog_image_probe info");
         int st;
         try {
             st = (int) H.PROBE.invokeExact(data, len, opts, info);
@@ -236,11 +280,21 @@ public final class GogNative {
     /**
      * {@code gog_image_decode}: decodes into {@code out} (packed RGB8, capacity bytes).
      *
+     * @param data encoded bytes (native segment)
+     * @param len number of bytes
+     * @param opts a {@link GogStructs#DECODE_OPTIONS} struct, or NULL for defaults
+     * @param out the pixel buffer, at least {@code capacity} bytes
+     * @param capacity bytes libgog may write to {@code out}
      * @param info a {@link GogStructs#IMAGE_INFO} struct to fill, or NULL
+     * @throws IllegalArgumentException if a size is negative or a segment is too small
      * @throws GogException with the native status and message on failure
      */
     public static void imageDecode(MemorySegment data, long len, MemorySegment opts, MemorySegment out,
                                    long capacity, MemorySegment info) {
+        requireBytes(data, len, "gog_image_decode data");
+        requireBytes(opts, GogStructs.DECODE_OPTIONS.byteSize(), "gog_image_decode opts");
+        requireBytes(out, capacity, "gog_image_decode out");
+        requireBytes(info, GogStructs.IMAGE_INFO.byteSize(), "gog_image_decode info");
         int st;
         try {
             st = (int) H.DECODE.invokeExact(data, len, opts, out, capacity, info);
@@ -252,8 +306,16 @@ public final class GogNative {
 
     // --- preprocess ------------------------------------------------------------------------------
 
-    /** {@code gog_preprocess_tile_count(p, n)}; 0 for invalid arguments. */
+    /**
+     * {@code gog_preprocess_tile_count(p, n)}.
+     *
+     * @param params a {@link GogStructs#PREPROCESS_PARAMS}
+     * @param nItems number of items
+     * @return the tile count; 0 for invalid arguments
+     * @throws IllegalArgumentException if {@code params} is smaller than the struct
+     */
     public static long preprocessTileCount(MemorySegment params, int nItems) {
+        requireBytes(params, GogStructs.PREPROCESS_PARAMS.byteSize(), "gog_preprocess_tile_count params");
         try {
             return (long) H.TILE_COUNT.invokeExact(params, nItems);
         } catch (Throwable t) {
@@ -261,8 +323,16 @@ public final class GogNative {
         }
     }
 
-    /** {@code gog_preprocess_output_bytes(p, n)}; 0 for invalid arguments. */
+    /**
+     * {@code gog_preprocess_output_bytes(p, n)}.
+     *
+     * @param params a {@link GogStructs#PREPROCESS_PARAMS}
+     * @param nItems number of items
+     * @return the output size in bytes; 0 for invalid arguments
+     * @throws IllegalArgumentException if {@code params} is smaller than the struct
+     */
     public static long preprocessOutputBytes(MemorySegment params, int nItems) {
+        requireBytes(params, GogStructs.PREPROCESS_PARAMS.byteSize(), "gog_preprocess_output_bytes params");
         try {
             return (long) H.OUTPUT_BYTES.invokeExact(params, nItems);
         } catch (Throwable t) {
@@ -276,11 +346,18 @@ public final class GogNative {
      * @param image a {@link GogStructs#IMAGE_VIEW}; the pixels it points to must stay alive
      * @param params a {@link GogStructs#PREPROCESS_PARAMS}
      * @param items {@code nItems} consecutive {@link GogStructs#RESIZE_ITEM}s
+     * @param nItems number of items
+     * @param tileBegin first tile to compute
+     * @param tileEnd one past the last tile
+     * @param out the whole output buffer, at least {@code capacity} bytes
+     * @param capacity bytes of {@code out}
+     * @throws IllegalArgumentException if a count or size is negative or a segment is too small
      * @throws GogException with the native status and message on failure
      */
     public static void preprocessRun(MemorySegment image, MemorySegment params, MemorySegment items,
                                      int nItems, long tileBegin, long tileEnd, MemorySegment out,
                                      long capacity) {
+        checkRun(image, params, items, nItems, out, capacity, "gog_preprocess_run");
         int st;
         try {
             st = (int) H.RUN.invokeExact(image, params, items, nItems, tileBegin, tileEnd, out, capacity);
@@ -293,12 +370,28 @@ public final class GogNative {
     /**
      * {@code gog_normalize_rgb8}: RGB8 {@code [n, h, w, 3]} to normalised {@code [n, 3, h, w]}.
      *
+     * @param src {@code n * height * width * 3} bytes
+     * @param n number of images
+     * @param height rows per image
+     * @param width columns per image
      * @param mean 3 floats
      * @param std 3 floats
+     * @param dtype {@link #DTYPE_F32} or {@link #DTYPE_BF16}
+     * @param isa a {@code GOG_ISA_*} value
+     * @param out the output buffer, at least {@code capacity} bytes
+     * @param capacity bytes of {@code out}
+     * @throws IllegalArgumentException if a count or size is negative or a segment is too small
      * @throws GogException with the native status and message on failure
      */
     public static void normalizeRgb8(MemorySegment src, long n, int height, int width, MemorySegment mean,
                                      MemorySegment std, int dtype, int isa, MemorySegment out, long capacity) {
+        if (n >= 0 && height >= 0 && width >= 0) { // negative sizes: libgog rejects them
+            long image = bytes(3L * height, width, "gog_normalize_rgb8 src");
+            requireBytes(src, bytes(n, image, "gog_normalize_rgb8 src"), "gog_normalize_rgb8 src");
+        }
+        requireBytes(mean, 12, "gog_normalize_rgb8 mean");
+        requireBytes(std, 12, "gog_normalize_rgb8 std");
+        requireBytes(out, capacity, "gog_normalize_rgb8 out");
         int st;
         try {
             st = (int) H.NORMALIZE.invokeExact(src, n, height, width, mean, std, dtype, isa, out, capacity);

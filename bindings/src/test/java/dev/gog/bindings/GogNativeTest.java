@@ -54,4 +54,52 @@ class GogNativeTest {
             assertEquals(4L * 3 * 8 * 6 * 5, GogNative.preprocessOutputBytes(p, 5));
         }
     }
+
+    @Test
+    void segmentsSmallerThanTheirLengthsAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(16);
+            MemorySegment info = arena.allocate(GogStructs.IMAGE_INFO);
+            MemorySegment opts = arena.allocate(GogStructs.DECODE_OPTIONS);
+            // Lengths beyond the segment: native code would read or write past its end.
+            assertThrows(IllegalArgumentException.class, () -> GogNative.imageProbe(data, 4096, opts, info));
+            assertThrows(IllegalArgumentException.class, () -> GogNative.imageProbe(data, -1, opts, info));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.imageProbe(data, 16, opts, arena.allocate(8)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.imageProbe(data, 16, arena.allocate(8), info));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.imageDecode(data, 16, opts, arena.allocate(16), 1 << 20, info));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.preprocessTileCount(arena.allocate(8), 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.preprocessOutputBytes(arena.allocate(8), 1));
+
+            MemorySegment view = arena.allocate(GogStructs.IMAGE_VIEW);
+            MemorySegment params = arena.allocate(GogStructs.PREPROCESS_PARAMS);
+            MemorySegment oneItem = arena.allocate(GogStructs.RESIZE_ITEM);
+            MemorySegment out = arena.allocate(64);
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.preprocessRun(view, params, oneItem, 2, 0, 1, out, 64));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.preprocessRun(view, params, oneItem, 1, 0, 1, out, 65));
+            assertThrows(IllegalArgumentException.class,
+                    () -> GogNative.preprocessRun(arena.allocate(8), params, oneItem, 1, 0, 1, out, 64));
+
+            MemorySegment three = arena.allocate(ValueLayout.JAVA_FLOAT, 3);
+            MemorySegment big = arena.allocate(4L * 3 * 4 * 4);
+            assertThrows(IllegalArgumentException.class, () -> GogNative.normalizeRgb8(
+                    arena.allocate(3 * 4 * 4 - 1), 1, 4, 4, three, three, GogNative.DTYPE_F32, 0, big, big.byteSize()));
+            assertThrows(IllegalArgumentException.class, () -> GogNative.normalizeRgb8(
+                    arena.allocate(3 * 4 * 4), 1, 4, 4, arena.allocate(8), three, GogNative.DTYPE_F32, 0, big,
+                    big.byteSize()));
+            assertThrows(IllegalArgumentException.class, () -> GogNative.normalizeRgb8(
+                    arena.allocate(3 * 4 * 4), 1, 4, 4, three, three, GogNative.DTYPE_F32, 0, big,
+                    big.byteSize() + 1));
+            // NULL stays NULL: libgog reports it.
+            GogException e = assertThrows(GogException.class,
+                    () -> GogNative.imageProbe(MemorySegment.NULL, 0, MemorySegment.NULL, info));
+            assertEquals(GogErrorCode.INVALID_ARGUMENT, e.code());
+        }
+    }
 }

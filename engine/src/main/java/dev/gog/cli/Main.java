@@ -59,9 +59,16 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         configureLogging(args);
         setIfAbsent("java.awt.headless", "true"); // PNG output needs no display
-        CommandLine cl = new CommandLine(new Main());
         PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
         PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        return execute(new CommandLine(new Main()), args, o, e);
+    }
+
+    /**
+     * Runs {@code cl} with the conventions of docs/cli.md: usage errors exit 2, failures one
+     * line on {@code e} with the code of {@link #exitCode}.
+     */
+    static int execute(CommandLine cl, String[] args, PrintWriter o, PrintWriter e) {
         cl.setOut(o);
         cl.setErr(e);
         cl.setParameterExceptionHandler((ex, args1) -> {
@@ -77,6 +84,11 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (Error err) {
+            // picocli hands only Exceptions to the handler; an Error (out of memory for a huge
+            // output, libgog not loadable) still ends as one line and exit code 1.
+            e.println("gog: error: " + oneLine(message(err)));
+            return ExitCode.FAILURE;
         } finally {
             o.flush();
             e.flush();

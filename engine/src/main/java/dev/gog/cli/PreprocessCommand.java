@@ -20,7 +20,9 @@ import dev.gog.tensor.NpyWriter;
 import dev.gog.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -121,7 +123,9 @@ final class PreprocessCommand implements Callable<Integer> {
             }
         }
         if (!Files.isRegularFile(image)) {
-            throw new CliException(ExitCode.BAD_INPUT, "cannot read image " + image + ": no such file");
+            String why = Files.isDirectory(image) ? "is a directory"
+                    : Files.exists(image) ? "not a regular file" : "no such file";
+            throw new CliException(ExitCode.BAD_INPUT, "cannot read image " + image + ": " + why);
         }
 
         ObjectNode json = new ObjectMapper().createObjectNode();
@@ -168,7 +172,7 @@ final class PreprocessCommand implements Callable<Integer> {
                 json.put("threads", threads);
                 json.put("isa", GogNative.isaName(cpuIsa == CpuIsa.AUTO ? NativeLibrary.get().defaultIsa().code() : cpuIsa.code()));
 
-                Files.createDirectories(out);
+                createOutputDirectory();
                 long t3 = System.nanoTime();
                 try (Tensor rgb = pre.run(img, placements, DType.U8, null)) {
                     long t4 = System.nanoTime();
@@ -181,6 +185,8 @@ final class PreprocessCommand implements Callable<Integer> {
                             Path file = out.resolve("crop-" + i + ".png");
                             try (Tensor item = rgb.slice(i)) {
                                 writePng(file, item, ps.size());
+                            } catch (IOException e) {
+                                throw writeError(file, e);
                             }
                             Placement p = placements.get(i);
                             ObjectNode c = crops.addObject();
@@ -195,7 +201,11 @@ final class PreprocessCommand implements Callable<Integer> {
                             pl.put("height", p.height());
                         }
                         Path npy = out.resolve("tensor.npy");
-                        NpyWriter.write(npy, tensor);
+                        try {
+                            NpyWriter.write(npy, tensor);
+                        } catch (IOException e) {
+                            throw writeError(npy, e);
+                        }
                         ObjectNode t = json.putObject("tensor");
                         t.put("file", npy.toAbsolutePath().normalize().toString());
                         ArrayNode shape = t.putArray("shape");
@@ -217,16 +227,35 @@ final class PreprocessCommand implements Callable<Integer> {
 
     private Image decode(Preprocessor pre) throws IOException {
         try {
-            if (draft) {
-                byte[] bytes = Files.readAllBytes(image);
-                return pre.glanceImage(bytes, DecodeOptions.DEFAULTS);
-            }
+            if (draft) return pre.glanceImage(image, DecodeOptions.DEFAULTS); // mapped, not read into the heap
             return Image.read(image, DecodeOptions.DEFAULTS);
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.BAD_INPUT, "cannot read image " + image + ": no such file", e);
         } catch (IOException e) {
             throw new CliException(ExitCode.BAD_INPUT, "cannot read image " + image + ": " + e.getMessage(), e);
         }
+    }
+
+    private void createOutputDirectory() {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new CliException(ExitCode.FAILURE, "cannot create output directory " + out + ": not a directory");
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new CliException(ExitCode.FAILURE, "cannot create output directory " + out + ": " + reason(e), e);
+        }
+    }
+
+    private static CliException writeError(Path file, IOException e) {
+        return new CliException(ExitCode.FAILURE, "cannot write " + file + ": " + reason(e), e);
+    }
+
+    /** What went wrong, without the path the message already names. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
     private PreprocessSpec buildSpec() {
@@ -293,7 +322,11 @@ final class PreprocessCommand implements Callable<Integer> {
         return Math.round(nanos / 1e4) / 100.0;
     }
 
-    /** Writes one U8 [S, S, 3] item as an 8-bit RGB PNG. */
+    /**
+     * Writes one U8 [S, S, 3] item as an 8-bit RGB PNG. The file is opened here, not by
+     * ImageIO: ImageIO's file output prints a stack trace to System.err when it cannot create
+     * the file.
+     */
     private static void writePng(Path file, Tensor item, int s) throws IOException {
         BufferedImage bi = new BufferedImage(s, s, BufferedImage.TYPE_3BYTE_BGR);
         byte[] bgr = ((DataBufferByte) bi.getRaster().getDataBuffer()).getData();
@@ -304,7 +337,9 @@ final class PreprocessCommand implements Callable<Integer> {
             bgr[i] = bgr[i + 2];
             bgr[i + 2] = r;
         }
-        if (!ImageIO.write(bi, "png", file.toFile())) throw new IOException("no PNG writer available");
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            if (!ImageIO.write(bi, "png", os)) throw new IOException("no PNG writer available");
+        }
     }
 
     static {

@@ -10,6 +10,8 @@ import dev.gog.bindings.GogStructs;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,7 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       copy; the caller keeps that memory alive while the image is used.</li>
  * </ul>
  * After {@link #close()} every accessor throws {@link IllegalStateException}. An image may be
- * read from several threads at once (decode results live in a shared arena).
+ * read from several threads at once (decode results live in a shared arena). Pixels in caller
+ * memory follow that memory's rules: {@link #pin()} (and so every preprocess call) throws
+ * {@link IllegalStateException} once the memory is freed and {@link WrongThreadException} if it
+ * is confined to another thread; freeing it while a call runs on another thread is the
+ * caller's race.
  */
 public final class Image implements AutoCloseable {
     private final MemorySegment pixels;
@@ -141,12 +147,29 @@ public final class Image implements AutoCloseable {
     }
 
     /**
+     * Decodes the encoded bytes in {@code encoded} (a heap segment is copied first; a native one
+     * is read in place) into an image that owns its pixels ({@link #close()} frees them).
+     *
+     * @throws GogException as {@link #decode(byte[])}
+     * @throws IllegalStateException if the memory of {@code encoded} is already freed
+     */
+    public static Image decode(MemorySegment encoded, DecodeOptions options) {
+        Objects.requireNonNull(encoded, "encoded");
+        Objects.requireNonNull(options, "options");
+        try (Arena scratch = Arena.ofConfined()) {
+            return decodeOwned(nativeSegment(scratch, encoded), options, scratch);
+        }
+    }
+
+    /**
      * Decodes the encoded bytes in {@code encoded} (a heap segment is copied first) into pixels
      * allocated in {@code arena}. The arena owns the pixels: they live until it is closed, and
      * {@link #close()} only marks the image closed. On failure, memory already allocated in the
      * arena stays there until the arena is closed.
      *
      * @throws GogException as {@link #decode(byte[])}
+     * @throws IllegalStateException if {@code arena} or the memory of {@code encoded} is closed
+     * @throws WrongThreadException if {@code arena} is confined to another thread
      */
     public static Image decode(MemorySegment encoded, DecodeOptions options, Arena arena) {
         Objects.requireNonNull(encoded, "encoded");
@@ -187,8 +210,9 @@ public final class Image implements AutoCloseable {
      * is in use; {@link #close()} only marks the image closed.
      *
      * @param rgb native memory holding at least {@code (height - 1) * stride + width * 3} bytes
+     * @return a view of {@code rgb}; closing it frees nothing
      * @throws IllegalArgumentException if a dimension is &lt; 1, {@code stride < width * 3},
-     *     the segment is too small, or it is not a native segment
+     *     the segment is too small (or that size overflows a long), or it is not a native segment
      */
     public static Image wrap(MemorySegment rgb, int width, int height, long stride) {
         Objects.requireNonNull(rgb, "rgb");
@@ -198,7 +222,13 @@ public final class Image implements AutoCloseable {
         if (stride < 3L * width) {
             throw new IllegalArgumentException("stride " + stride + " < width * 3 = " + 3L * width);
         }
-        long need = (height - 1L) * stride + 3L * width;
+        long need;
+        try {
+            need = Math.addExact(Math.multiplyExact(height - 1L, stride), 3L * width);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("a " + width + "x" + height + " image with stride " + stride
+                    + " does not fit in memory");
+        }
         if (rgb.byteSize() < need) {
             throw new IllegalArgumentException("segment of " + rgb.byteSize() + " bytes is smaller than the "
                     + need + " bytes a " + width + "x" + height + " image with stride " + stride + " needs");
@@ -261,17 +291,14 @@ public final class Image implements AutoCloseable {
                 s.get(JAVA_INT, GogStructs.IMAGE_INFO_PROGRESSIVE) != 0);
     }
 
+    /** A native copy of {@code bytes} (not zero-filled first: every byte is overwritten). */
     private static MemorySegment copy(Arena arena, byte[] bytes) {
-        MemorySegment s = arena.allocate(Math.max(1, bytes.length), 16).asSlice(0, bytes.length);
-        MemorySegment.copy(bytes, 0, s, JAVA_BYTE, 0, bytes.length);
-        return s;
+        return arena.allocateFrom(JAVA_BYTE, bytes);
     }
 
     private static MemorySegment nativeSegment(Arena arena, MemorySegment s) {
         if (s.isNative()) return s;
-        MemorySegment c = arena.allocate(Math.max(1, s.byteSize()), 16).asSlice(0, s.byteSize());
-        c.copyFrom(s);
-        return c;
+        return arena.allocateFrom(JAVA_BYTE, s, JAVA_BYTE, 0, s.byteSize());
     }
 
     private static MemorySegment map(Path file, Arena arena) throws IOException {
@@ -350,9 +377,13 @@ public final class Image implements AutoCloseable {
     /**
      * Keeps the pixels alive while native code reads them through a raw pointer: until the
      * returned pin is closed, {@link #close()} defers freeing the memory. For native calls
-     * that receive the pixel address inside a struct.
+     * that receive the pixel address inside a struct. Pixels in caller memory ({@link #wrap},
+     * a caller's arena) are checked to be alive and accessible from this thread, but stay the
+     * caller's to keep alive.
      *
-     * @throws IllegalStateException if the image is closed
+     * @return a pin, owned by the caller, to close when the native call has returned
+     * @throws IllegalStateException if the image is closed, or its caller memory was freed
+     * @throws WrongThreadException if the pixels are confined to another thread
      */
     public Pin pin() {
         while (true) {
@@ -363,26 +394,46 @@ public final class Image implements AutoCloseable {
                     release();
                     throw closedError();
                 }
+                if (!pixels.scope().isAlive()) {
+                    release();
+                    throw new IllegalStateException("the memory of this image has been freed (its arena is closed)");
+                }
+                if (!pixels.isAccessibleBy(Thread.currentThread())) {
+                    release();
+                    throw new WrongThreadException("the memory of this image is confined to another thread");
+                }
                 return new Pin(this);
             }
         }
     }
 
-    /** A hold on an image's memory (see {@link Image#pin()}); close it exactly once. */
+    /**
+     * A hold on an image's memory (see {@link Image#pin()}). Closing it releases the hold once;
+     * later closes do nothing.
+     */
     public static final class Pin implements AutoCloseable {
-        private Image image;
+        private static final VarHandle IMAGE;
+
+        static {
+            try {
+                IMAGE = MethodHandles.lookup().findVarHandle(Pin.class, "image", Image.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // accessed through IMAGE
+        private volatile Image image;
 
         private Pin(Image image) {
             this.image = image;
         }
 
+        /** Releases the hold (once, also when called from several threads). */
         @Override
         public void close() {
-            Image i = image;
-            if (i != null) {
-                image = null;
-                i.release();
-            }
+            Image i = (Image) IMAGE.getAndSet(this, (Image) null);
+            if (i != null) i.release();
         }
     }
 

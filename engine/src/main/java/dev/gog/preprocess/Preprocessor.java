@@ -17,8 +17,10 @@ import dev.gog.image.ImageInfo;
 import dev.gog.tensor.DType;
 import dev.gog.tensor.Device;
 import dev.gog.tensor.Tensor;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,8 +53,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Threads.</b> With {@code threads} &gt; 1 a batch is split into tiles (items x bands of
  * rows) and the tile ranges run on a fixed pool of platform threads (a long native call would
  * pin a virtual thread's carrier); the caller waits. Results are identical for any thread
- * count. If the image or output memory is confined to the calling thread, the call runs on the
- * calling thread. With 1 thread (the default) everything runs on the calling thread.
+ * count. If the output tensor (or the input of {@link #normalize}) is confined to the calling
+ * thread, the call runs on the calling thread; pixels confined to the calling thread are read
+ * by the workers through their address while the caller waits (so their owner cannot free them
+ * meanwhile). With 1 thread (the default) everything runs on the calling thread.
+ *
+ * <p><b>Memory.</b> Every call checks that the image and the output are open and their memory
+ * alive ({@link IllegalStateException} otherwise) and that the image's pixels are not confined
+ * to another thread ({@link WrongThreadException}); an image pinned by a call
+ * ({@link Image#pin()}) keeps its own pixels alive until the call returns. Memory the caller
+ * owns ({@link Image#wrap}, arenas) must not be freed while a call that uses it runs.
  *
  * <p>A preprocessor is thread-safe. {@link #close()} stops its pool; any later call throws
  * {@link IllegalStateException}.
@@ -302,9 +312,28 @@ public final class Preprocessor implements AutoCloseable {
     public Image glanceImage(byte[] encoded, DecodeOptions options) {
         Objects.requireNonNull(encoded, "encoded");
         Objects.requireNonNull(options, "options");
-        ImageInfo info = Image.probe(encoded, options.withTarget(0, 0));
+        try (Arena scratch = Arena.ofConfined()) {
+            // One native copy of the bytes serves the probe and the decode.
+            MemorySegment data = scratch.allocateFrom(JAVA_BYTE, encoded);
+            ImageInfo info = Image.probe(data, options.withTarget(0, 0));
+            PreprocessSpec.Size t = spec.resizeTarget(info.width(), info.height());
+            return Image.decode(data, options.withTarget(t.width(), t.height()));
+        }
+    }
+
+    /**
+     * As {@link #glanceImage(byte[], DecodeOptions)}, from a file (memory-mapped, not copied);
+     * the image owns its pixels.
+     *
+     * @throws IOException if the file cannot be opened or mapped
+     * @throws GogException if the file cannot be decoded
+     */
+    public Image glanceImage(Path file, DecodeOptions options) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(options, "options");
+        ImageInfo info = Image.probe(file, options.withTarget(0, 0));
         PreprocessSpec.Size t = spec.resizeTarget(info.width(), info.height());
-        return Image.decode(encoded, options.withTarget(t.width(), t.height()));
+        return Image.read(file, options.withTarget(t.width(), t.height()));
     }
 
     // --- normalize -------------------------------------------------------------------------------------
@@ -405,7 +434,7 @@ public final class Preprocessor implements AutoCloseable {
         checkItems(image, items);
         Tensor out = alloc(arena, dtype, outputShape(dtype, items.size()));
         try {
-            runInto(image, items, out);
+            runChecked(image, items, out);
             return out;
         } catch (RuntimeException | Error e) {
             out.close();
@@ -446,17 +475,22 @@ public final class Preprocessor implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code items} is empty, a source box lies outside
      *     the image, a placed rectangle leaves the S x S frame, or {@code out} has the wrong
-     *     shape or a non-CPU device
+     *     shape, a non-CPU device or read-only memory
      * @throws IllegalStateException if this preprocessor, the image or {@code out} is closed
      * @throws GogException if the native call fails
      */
-    @SuppressWarnings("try") // the pin is held for the duration of the block
     public void runInto(Image image, List<Placement> items, Tensor out) {
         checkOpen();
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(items, "items");
         Objects.requireNonNull(out, "out");
         checkItems(image, items);
+        runChecked(image, items, out);
+    }
+
+    /** {@link #runInto} once the items are checked. */
+    @SuppressWarnings("try") // the pin is held for the duration of the block
+    private void runChecked(Image image, List<Placement> items, Tensor out) {
         DType dtype = out.dtype();
         int n = items.size();
         if (!Arrays.equals(out.shape(), outputShape(dtype, n))) {
@@ -467,6 +501,7 @@ public final class Preprocessor implements AutoCloseable {
             throw new IllegalArgumentException("output tensor is on " + out.device() + ", want CPU");
         }
         MemorySegment dst = out.segment();
+        if (dst.isReadOnly()) throw new IllegalArgumentException("output tensor is read-only");
         try (Image.Pin pin = image.pin()) {
             Call call = new Call(image, items, dtype);
             long tiles;
@@ -475,13 +510,13 @@ public final class Preprocessor implements AutoCloseable {
                 long expect = GogNative.preprocessOutputBytes(params, n);
                 if (expect != dst.byteSize()) {
                     // 0 means libgog rejects the arguments: let the run say why (GogException).
-                    if (expect == 0) call.run(a, 0, 0, dst);
+                    if (expect == 0) call.run(a, params, 0, 0, dst);
                     throw new IllegalStateException("libgog wants " + expect + " output bytes, Java computed "
                             + dst.byteSize());
                 }
                 tiles = GogNative.preprocessTileCount(params, n);
                 if (threads == 1 || tiles < 2 || !sharable(dst)) {
-                    call.run(a, 0, tiles, dst);
+                    call.run(a, params, 0, tiles, dst);
                     return;
                 }
             }
@@ -492,7 +527,7 @@ public final class Preprocessor implements AutoCloseable {
                 long e = tiles * (c + 1) / k;
                 tasks.add(() -> {
                     try (Arena a = Arena.ofConfined()) {
-                        call.run(a, b, e, dst);
+                        call.run(a, call.params(a), b, e, dst);
                     }
                     return null;
                 });
@@ -644,8 +679,8 @@ public final class Preprocessor implements AutoCloseable {
             return p;
         }
 
-        void run(Arena a, long tileBegin, long tileEnd, MemorySegment out) {
-            MemorySegment params = params(a);
+        /** One {@code gog_preprocess_run}, with {@code params} from {@link #params} and structs in {@code a}. */
+        void run(Arena a, MemorySegment params, long tileBegin, long tileEnd, MemorySegment out) {
             int n = boxes.length / 4;
             MemorySegment items = a.allocate(GogStructs.RESIZE_ITEM, n);
             for (int i = 0; i < n; i++) {

@@ -56,7 +56,7 @@ public final class Tensor implements AutoCloseable {
         Objects.requireNonNull(arena, "arena");
         Objects.requireNonNull(dtype, "dtype");
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long bytes = byteSize(s, dtype);
         return new Tensor(arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes), dtype, s, null, null);
     }
 
@@ -68,7 +68,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor allocate(DType dtype, long... shape) {
         Objects.requireNonNull(dtype, "dtype");
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long bytes = byteSize(s, dtype);
         Arena arena = Arena.ofShared();
         try {
             return new Tensor(arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes), dtype, s, arena, null);
@@ -79,15 +79,18 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * A tensor over existing memory, without a copy; the caller owns and keeps alive the memory.
+     * A tensor over existing memory, without a copy; the caller owns and keeps alive the memory
+     * ({@link #close()} only marks the tensor closed). A read-only segment makes a tensor that
+     * can be read but not written by a preprocess call.
      *
-     * @throws IllegalArgumentException if the segment is not exactly the tensor's byte size
+     * @throws IllegalArgumentException if a dimension is negative, the size overflows, or the
+     *     segment is not exactly the tensor's byte size
      */
     public static Tensor wrap(MemorySegment segment, DType dtype, long... shape) {
         Objects.requireNonNull(segment, "segment");
         Objects.requireNonNull(dtype, "dtype");
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long bytes = byteSize(s, dtype);
         if (segment.byteSize() != bytes) {
             throw new IllegalArgumentException("segment has " + segment.byteSize() + " bytes, shape "
                     + Arrays.toString(s) + " of " + dtype + " needs " + bytes);
@@ -109,6 +112,15 @@ public final class Tensor implements AutoCloseable {
         return s;
     }
 
+    /** Bytes of a tensor of shape {@code s} (already checked), or IllegalArgumentException on overflow. */
+    private static long byteSize(long[] s, DType dtype) {
+        try {
+            return Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " of " + dtype + " is too large");
+        }
+    }
+
     private static long elementCount(long[] s) {
         long n = 1;
         for (long d : s) n = Math.multiplyExact(n, d);
@@ -123,7 +135,12 @@ public final class Tensor implements AutoCloseable {
         return shape.clone();
     }
 
-    /** Size of dimension {@code i}. @throws IllegalStateException if closed */
+    /**
+     * Size of dimension {@code i}.
+     *
+     * @throws IndexOutOfBoundsException if {@code i} is outside [0, rank)
+     * @throws IllegalStateException if closed
+     */
     public long dim(int i) {
         checkOpen();
         return shape[i];
@@ -171,7 +188,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Element {@code i} along dimension 0: a view of rank - 1 over the same memory.
+     * Element {@code i} along dimension 0: a view of rank - 1 over the same memory. The view
+     * owns nothing: closing it frees nothing, and it fails once this tensor is closed.
      *
      * @throws IllegalArgumentException for a rank-0 tensor
      * @throws IndexOutOfBoundsException if {@code i} is outside [0, dim(0))
@@ -188,7 +206,7 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The same memory with another shape of the same element count (one dimension may be -1:
-     * inferred). A view: no copy.
+     * inferred). A view: no copy, owns nothing, fails once this tensor is closed.
      *
      * @throws IllegalArgumentException if the element counts differ or the shape is invalid
      * @throws IllegalStateException if closed
@@ -205,7 +223,11 @@ public final class Tensor implements AutoCloseable {
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException("invalid shape " + Arrays.toString(newShape));
             } else {
-                known = Math.multiplyExact(known, s[i]);
+                try {
+                    known = Math.multiplyExact(known, s[i]);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("invalid shape " + Arrays.toString(newShape) + ": too large");
+                }
             }
         }
         long count = elementCount(shape);

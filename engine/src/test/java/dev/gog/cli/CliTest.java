@@ -32,6 +32,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The CLI in-process: JSON against docs/schema/preprocess.schema.json, files, exit codes. */
 class CliTest {
@@ -215,6 +216,76 @@ class CliTest {
         assertOneErrorLine(gog("preprocess", img, "--size", "32", "--box", "1,2,3", "--out", out), 3);
         Run decode = gog("preprocess", TestData.path("bad/truncated.jpg").toString(), "--size", "32", "--out", out);
         assertTrue(decode.err().contains("gog_image_decode"), decode.err());
+    }
+
+    @Test
+    void outputErrorsAreOneLineAndExit1() throws IOException {
+        String img = TestData.path("photos/sample-1.jpg").toString();
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        Run r = gog("preprocess", img, "--size", "16", "--out", file.toString());
+        assertOneErrorLine(r, 1);
+        assertTrue(r.err().contains("not a directory"), r.err());
+        assertOneErrorLine(gog("preprocess", img, "--size", "16", "--out", file.resolve("sub").toString()), 1);
+
+        // An output file that cannot be created: the PNG writer must not print its own trace.
+        Path out = tmp.resolve("o");
+        Files.createDirectories(out.resolve("crop-0.png").resolve("x"));
+        PrintStream saved = System.err;
+        ByteArrayOutputStream stray = new ByteArrayOutputStream();
+        Run png;
+        try {
+            System.setErr(new PrintStream(stray, true, StandardCharsets.UTF_8));
+            png = gog("preprocess", img, "--size", "16", "--out", out.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertOneErrorLine(png, 1);
+        assertTrue(png.err().contains("crop-0.png"), png.err());
+        assertEquals("", stray.toString(StandardCharsets.UTF_8), "nothing else on stderr");
+
+        Path out2 = tmp.resolve("o2");
+        Files.createDirectories(out2.resolve("tensor.npy"));
+        assertOneErrorLine(gog("preprocess", img, "--size", "16", "--out", out2.toString()), 1);
+    }
+
+    @Test
+    void aDirectoryAsImageIsBadInput() {
+        Run r = gog("preprocess", TestData.path("photos").toString(), "--size", "16", "--out", tmp.resolve("d").toString());
+        assertOneErrorLine(r, 3);
+        assertTrue(r.err().contains("directory"), r.err());
+    }
+
+    @Test
+    void draftOfAFileOverTheEncodedLimitIsBadInput() throws IOException {
+        // A sparse 3 GiB file: over the 256 MiB limit, and too large for a Java array.
+        Path big = tmp.resolve("big.jpg");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.write(TestData.bytes("photos/sample-1.jpg"));
+            f.setLength(3L << 30);
+        }
+        Run r = gog("preprocess", big.toString(), "--size", "16", "--draft", "--out", tmp.resolve("g").toString());
+        assertOneErrorLine(r, 3);
+    }
+
+    /** A command that fails with an Error, as an allocation of a huge output does. */
+    @CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Unable to allocate 96636764208 bytes");
+        }
+    }
+
+    @Test
+    void errorsAreOneLineToo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new CommandLine(new Boom()), new String[0],
+                new java.io.PrintWriter(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+        Run r = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertOneErrorLine(r, 1);
+        assertTrue(r.err().contains("Unable to allocate"), r.err());
     }
 
     @Test

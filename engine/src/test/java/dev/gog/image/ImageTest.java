@@ -131,6 +131,67 @@ class ImageTest {
         }
     }
 
+    @Test
+    void wrapRejectsAStrideWhoseSizeOverflows() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rgb = arena.allocate(64);
+            // (5 - 1) * 2^62 wraps to 0 in 64-bit arithmetic: a 3-byte "need" for a wild stride.
+            assertThrows(IllegalArgumentException.class, () -> Image.wrap(rgb, 1, 5, 1L << 62));
+            assertThrows(IllegalArgumentException.class, () -> Image.wrap(rgb, 1, 3, Long.MAX_VALUE));
+            assertThrows(IllegalArgumentException.class, () -> Image.wrap(rgb, 1, 2, Long.MAX_VALUE - 1));
+            assertEquals(64, Image.wrap(rgb, 1, 2, 61).pixels().byteSize());
+        }
+    }
+
+    @Test
+    void pinFailsOnceCallerMemoryIsFreed() {
+        Arena arena = Arena.ofConfined();
+        Image view = Image.wrap(arena.allocate(12 * 10 * 3), 12, 10, 36);
+        Image decoded = Image.decode(MemorySegment.ofArray(TestData.bytes(PHOTO)), DecodeOptions.DEFAULTS, arena);
+        view.pin().close();
+        decoded.pin().close();
+        arena.close();
+        assertThrows(IllegalStateException.class, view::pin);
+        assertThrows(IllegalStateException.class, decoded::pin);
+    }
+
+    @Test
+    void pinRefusesMemoryConfinedToAnotherThread() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Image view = Image.wrap(arena.allocate(12 * 10 * 3), 12, 10, 36);
+            Throwable[] thrown = new Throwable[1];
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    view.pin().close();
+                } catch (Throwable e) {
+                    thrown[0] = e;
+                }
+            });
+            t.join();
+            assertTrue(thrown[0] instanceof WrongThreadException, String.valueOf(thrown[0]));
+        }
+    }
+
+    @Test
+    void aPinClosedTwiceReleasesOnce() {
+        Image img = Image.decode(TestData.bytes(PHOTO));
+        MemorySegment px = img.pixels();
+        Image.Pin a = img.pin();
+        Image.Pin b = img.pin();
+        a.close();
+        a.close();
+        img.close();
+        px.get(ValueLayout.JAVA_BYTE, 0); // b still holds the memory
+        b.close();
+        assertThrows(IllegalStateException.class, () -> px.get(ValueLayout.JAVA_BYTE, 0));
+    }
+
+    @Test
+    void readingADirectoryIsAnIoError() {
+        assertThrows(IOException.class, () -> Image.read(tmp));
+        assertThrows(IOException.class, () -> Image.probe(tmp, DecodeOptions.DEFAULTS));
+    }
+
     // --- bad input --------------------------------------------------------------------------------
 
     private static GogErrorCode failure(byte[] bytes) {

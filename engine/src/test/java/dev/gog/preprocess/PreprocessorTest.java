@@ -286,6 +286,48 @@ class PreprocessorTest {
     }
 
     @Test
+    void callerMemoryFreedUnderAnOpenImageIsNotRead() {
+        try (Preprocessor one = new Preprocessor(PreprocessSpec.clip(16));
+             Preprocessor two = new Preprocessor(PreprocessSpec.clip(16), 2)) {
+            Arena arena = Arena.ofConfined();
+            Image view = Image.wrap(arena.allocate(12 * 10 * 3), 12, 10, 36);
+            one.whole(view).close();
+            arena.close(); // the image is still open, its memory is gone
+            assertThrows(IllegalStateException.class, () -> one.whole(view));
+            assertThrows(IllegalStateException.class, () -> two.crops(view, List.of(new Box(0, 0, 5, 5))));
+        }
+    }
+
+    @Test
+    void pixelsConfinedToAnotherThreadAreRefused() throws Exception {
+        try (Preprocessor pre = new Preprocessor(PreprocessSpec.clip(16)); Arena arena = Arena.ofConfined()) {
+            Image view = Image.wrap(arena.allocate(12 * 10 * 3), 12, 10, 36);
+            Throwable[] thrown = new Throwable[1];
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    pre.whole(view).close();
+                } catch (Throwable e) {
+                    thrown[0] = e;
+                }
+            });
+            t.join();
+            assertTrue(thrown[0] instanceof WrongThreadException, String.valueOf(thrown[0]));
+        }
+    }
+
+    @Test
+    void readOnlyOutputIsRejected() {
+        try (Preprocessor pre = new Preprocessor(PreprocessSpec.clip(16));
+             Image img = Image.decode(TestData.bytes(PHOTO));
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment ro = arena.allocate(4L * 3 * 16 * 16).asReadOnly();
+            Tensor out = Tensor.wrap(ro, DType.F32, 1, 3, 16, 16);
+            assertThrows(IllegalArgumentException.class, () -> pre.wholeInto(img, out));
+            assertEquals(0f, ro.get(ValueLayout.JAVA_FLOAT, 0));
+        }
+    }
+
+    @Test
     void scalarAndDefaultKernelsAgreeWithinOne() {
         SplittableRandom r = new SplittableRandom(7);
         try (Image img = Image.decode(TestData.bytes(PHOTO));

@@ -112,6 +112,15 @@ class TensorTest {
     void shapesAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.F32, 2, -1));
         assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.F32, Long.MAX_VALUE, 4));
+        // The element count fits a long, the byte size does not.
+        assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.F32, Long.MAX_VALUE / 2));
+        try (Arena a = Arena.ofConfined()) {
+            assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(a, DType.F32, Long.MAX_VALUE / 2));
+            assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(a.allocate(8), DType.F32, Long.MAX_VALUE / 2));
+        }
+        try (Tensor t = Tensor.allocate(DType.U8, 4)) {
+            assertThrows(IllegalArgumentException.class, () -> t.reshape(Long.MAX_VALUE, 4, 0));
+        }
         try (Arena a = Arena.ofConfined()) {
             assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(a.allocate(10), DType.F32, 3));
             assertEquals(3, Tensor.wrap(a.allocate(12), DType.F32, 3).elementCount());
