@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "preprocess_internal.h"
 #include "preprocess_validate.h"
@@ -80,18 +81,18 @@ static void fill_span(const gog_pp_ctx *ctx, int32_t item, int32_t fy, int32_t x
         }
         break;
     }
-    case GOG_DTYPE_F32:
+    case GOG_DTYPE_F32: /* the output may be at any byte address: memcpy stores */
         for (int c = 0; c < 3; c++) {
             const float v = ctx->lut.f32[c][f[c]];
-            float *d = (float *)dst[c];
-            for (int32_t x = 0; x < n; x++) d[x] = v;
+            uint8_t *d = (uint8_t *)dst[c];
+            for (int32_t x = 0; x < n; x++) memcpy(d + (size_t)x * sizeof v, &v, sizeof v);
         }
         break;
     default:
         for (int c = 0; c < 3; c++) {
             const uint16_t v = ctx->lut.bf16[c][f[c]];
-            uint16_t *d = (uint16_t *)dst[c];
-            for (int32_t x = 0; x < n; x++) d[x] = v;
+            uint8_t *d = (uint8_t *)dst[c];
+            for (int32_t x = 0; x < n; x++) memcpy(d + (size_t)x * sizeof v, &v, sizeof v);
         }
         break;
     }

@@ -14,6 +14,7 @@
  * needed again.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "coeffs.h"
 #include "preprocess_internal.h"
@@ -52,15 +53,17 @@ void gog_pp_emit_scalar(const gog_pp_lut *lut, int32_t dtype, const uint8_t *con
             d[3 * x + 1] = src[1][x];
             d[3 * x + 2] = src[2][x];
         }
-    } else if (dtype == GOG_DTYPE_F32) {
+    } else if (dtype == GOG_DTYPE_F32) { /* the output may be at any byte address */
         for (int c = 0; c < 3; c++) {
-            float *d = (float *)dst[c];
-            for (int32_t x = 0; x < n; x++) d[x] = lut->f32[c][src[c][x]];
+            uint8_t *d = (uint8_t *)dst[c];
+            for (int32_t x = 0; x < n; x++)
+                memcpy(d + (size_t)x * sizeof(float), &lut->f32[c][src[c][x]], sizeof(float));
         }
     } else {
         for (int c = 0; c < 3; c++) {
-            uint16_t *d = (uint16_t *)dst[c];
-            for (int32_t x = 0; x < n; x++) d[x] = lut->bf16[c][src[c][x]];
+            uint8_t *d = (uint8_t *)dst[c];
+            for (int32_t x = 0; x < n; x++)
+                memcpy(d + (size_t)x * sizeof(uint16_t), &lut->bf16[c][src[c][x]], sizeof(uint16_t));
         }
     }
 }

@@ -10,6 +10,14 @@
  * rounding of the sum. The order is Pillow's: horizontal pass, 8-bit (rounded, clipped)
  * intermediate, vertical pass, so bicubic overshoot is clipped where Pillow clips it.
  *
+ * The horizontal result is made exact: an intermediate value off by one would move the
+ * vertical result by up to the sum of its weights' magnitudes (more than 1 when upscaling
+ * with bicubic), i.e. +-2 in the output. Each FMA rounds by at most 2^-24 of the running
+ * sum, so n taps with partial sums bounded by B = 0.5 + 255 * sum|w| are off by less than
+ * delta = n * B * 2^-23 in total (twice the bound). A float sum farther than delta from an
+ * integer has Pillow's floor; the few lanes within delta of an integer are recomputed in
+ * integers (hexact). Only the vertical pass rounds in float, hence the +-1.
+ *
  * Horizontal pass, with vector lanes = source rows. A block of VL source rows is
  * transposed into T[k] (k = byte column 3x + c of the source rows; one vector of VL rows,
  * as floats), one chunk of source columns at a time so that T stays in L1. Then output
@@ -62,6 +70,22 @@ static inline vf vf_round8(vf a) {
     a = _mm512_min_ps(_mm512_max_ps(a, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
     return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
+
+/* vf_round8 (clamp(floor(a), 0, 255) is the same value); the fraction a - floor(a) widens
+ * the running range [*dmin, *dmax]. */
+static inline vf vf_round8_frac(vf a, vf *dmin, vf *dmax) {
+    const vf f = _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const vf d = _mm512_sub_ps(a, f);
+    *dmin = _mm512_min_ps(*dmin, d);
+    *dmax = _mm512_max_ps(*dmax, d);
+    return _mm512_min_ps(_mm512_max_ps(f, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
+}
+/* Lanes with dmin < lo or dmax > hi. */
+static inline unsigned vf_outside(vf dmin, vf lo, vf dmax, vf hi) {
+    return (unsigned)(_mm512_cmp_ps_mask(dmin, lo, _CMP_LT_OQ) | _mm512_cmp_ps_mask(dmax, hi, _CMP_GT_OQ));
+}
+#define VF_STOREU(p, v) _mm512_storeu_ps((p), (v))
+#define VF_LOADU(p) _mm512_loadu_ps(p)
 
 static inline vf vf_from_u8(const uint8_t *p) {
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)));
@@ -216,6 +240,20 @@ static inline vf vf_round8(vf a) {
     a = _mm256_min_ps(_mm256_max_ps(a, _mm256_setzero_ps()), _mm256_set1_ps(255.0f));
     return _mm256_floor_ps(a);
 }
+
+static inline vf vf_round8_frac(vf a, vf *dmin, vf *dmax) {
+    const vf f = _mm256_floor_ps(a);
+    const vf d = _mm256_sub_ps(a, f);
+    *dmin = _mm256_min_ps(*dmin, d);
+    *dmax = _mm256_max_ps(*dmax, d);
+    return _mm256_min_ps(_mm256_max_ps(f, _mm256_setzero_ps()), _mm256_set1_ps(255.0f));
+}
+static inline unsigned vf_outside(vf dmin, vf lo, vf dmax, vf hi) {
+    return (unsigned)_mm256_movemask_ps(
+        _mm256_or_ps(_mm256_cmp_ps(dmin, lo, _CMP_LT_OQ), _mm256_cmp_ps(dmax, hi, _CMP_GT_OQ)));
+}
+#define VF_STOREU(p, v) _mm256_storeu_ps((p), (v))
+#define VF_LOADU(p) _mm256_loadu_ps(p)
 
 static inline vf vf_from_u8(const uint8_t *p) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)));
@@ -389,6 +427,7 @@ typedef struct hplan {
     int32_t kst;     /* weights per output (largest tap count)                   */
     int32_t *xmin;   /* [dwp] first source pixel per output                      */
     int32_t *n4;     /* [dwp / 4] taps looped for each run of 4 outputs          */
+    float *delta;    /* [dwp / 4] bound on the float error of those runs (top)    */
     float *w;        /* [dwp * kst] weights (k / 2^22), 0 past each output's taps */
     hchunk *chunks;
     int32_t nchunks;
@@ -404,6 +443,16 @@ static void *alloc64(size_t bytes) {
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
+/* Half an ulp of a float of magnitude up to x (> 0): 2^(k - 24) for 2^k <= x < 2^(k+1). */
+static double half_ulp(double x) {
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b &= 0x7FF0000000000000ull; /* 2^k */
+    double p;
+    memcpy(&p, &b, sizeof p);
+    return p * 0x1p-24;
+}
+
 static gog_status hplan_build(hplan *hp, const gog_coeffs *ch, int need_h, int32_t dw) {
     const int32_t dwp = (dw + VL - 1) / VL * VL;
     hp->dwp = dwp;
@@ -413,11 +462,12 @@ static gog_status hplan_build(hplan *hp, const gog_coeffs *ch, int need_h, int32
     hp->kst = kst;
     hp->xmin = (int32_t *)malloc((size_t)dwp * sizeof(int32_t));
     hp->n4 = (int32_t *)malloc((size_t)(dwp / 4) * sizeof(int32_t));
+    hp->delta = (float *)malloc((size_t)(dwp / 4) * sizeof(float));
     hp->w = (float *)calloc((size_t)dwp * (size_t)kst, sizeof(float));
     const int32_t ngroups = dwp / VL;
     hp->chunks = (hchunk *)malloc((size_t)ngroups * sizeof(hchunk));
     int32_t *count = (int32_t *)malloc((size_t)dwp * sizeof(int32_t));
-    if (!hp->xmin || !hp->n4 || !hp->w || !hp->chunks || !count) {
+    if (!hp->xmin || !hp->n4 || !hp->delta || !hp->w || !hp->chunks || !count) {
         free(count);
         return gog_fail(GOG_ERR_OUT_OF_MEMORY, "preprocess: cannot allocate the horizontal plan "
                                                "(%d outputs x %d taps)", (int)dw, (int)kst);
@@ -441,9 +491,19 @@ static gog_status hplan_build(hplan *hp, const gog_coeffs *ch, int need_h, int32
     }
     for (int32_t q = 0; q < dwp / 4; q++) {
         int32_t n = 0;
-        for (int o = 0; o < 4; o++)
+        double err = 0.0; /* largest error bound of the 4 outputs (see the top of the file) */
+        for (int o = 0; o < 4; o++) {
             if (count[4 * q + o] > n) n = count[4 * q + o];
+            const float *w = hp->w + (size_t)(4 * q + o) * kst;
+            double sum = 0.5, e = 0.0; /* bound on |partial sum|, on its accumulated error */
+            for (int32_t t = 0; t < count[4 * q + o]; t++) {
+                sum += 255.0 * (w[t] < 0 ? -(double)w[t] : (double)w[t]);
+                e += half_ulp((sum + e) * (1.0 + 0x1p-20));
+            }
+            if (e > err) err = e;
+        }
         hp->n4[q] = n;
+        hp->delta[q] = (float)(err * (1.0 + 0x1p-10) + 0x1p-22);
     }
     /* Chunks: consecutive groups while the padded source span fits the budget. */
     const int32_t budget_px = T_BUDGET_BYTES / (3 * VL * (int32_t)sizeof(float));
@@ -476,8 +536,45 @@ static gog_status hplan_build(hplan *hp, const gog_coeffs *ch, int need_h, int32
 static void hplan_free(hplan *hp) {
     free(hp->xmin);
     free(hp->n4);
+    free(hp->delta);
     free(hp->w);
     free(hp->chunks);
+}
+
+/* Pillow's exact 8-bit value, clip8(2^21 + sum k[t] * v[t]) in integers, of the `lanes`
+ * of output j, channel c, whose float sum came too close to an integer (see the top of
+ * the file); the other lanes of v are kept. Reads T as the tap loop of hblock does. */
+static __attribute__((noinline)) vf hexact(const hplan *hp, const float *T, int32_t sx0,
+                                           int32_t j, int c, unsigned lanes, vf v) {
+    float r[VL];
+    VF_STOREU(r, v);
+    const int32_t n = hp->n4[j / 4];
+    const float *w = hp->w + (size_t)j * hp->kst;
+    const float *t = T + (size_t)(hp->xmin[j] - sx0) * 3 * VL + (size_t)c * VL;
+    const float one = (float)(1 << GOG_RESAMPLE_PRECISION_BITS);
+    for (int p = 0; p < VL; p++) {
+        if (!(lanes >> p & 1u)) continue;
+        int64_t acc = (int64_t)1 << (GOG_RESAMPLE_PRECISION_BITS - 1);
+        for (int32_t k = 0; k < n; k++) /* w[k] * 2^22 is the integer weight, exactly */
+            acc += (int64_t)(w[k] * one) * (int64_t)t[(size_t)k * 3 * VL + (size_t)p];
+        const int64_t q = acc < 0 ? 0 : acc >> GOG_RESAMPLE_PRECISION_BITS;
+        r[p] = q > 255 ? 255.0f : (float)q;
+    }
+    return VF_LOADU(r);
+}
+
+/* Cold path of hblock: some accumulator a[3 * oo + c] (output j + oo, channel c) of a run of
+ * 4 outputs came within delta of an integer in some lanes; those lanes of hb (which holds
+ * the rounded accumulators) get the exact value. */
+static __attribute__((noinline)) void hexact4(const hplan *hp, const float *T, int32_t sx0,
+                                              int32_t j, const vf a[12], vf lo, vf hi,
+                                              vf hb[3][VL], int o) {
+    for (int v = 0; v < 12; v++) {
+        vf dmin = VF_SET1(1.0f), dmax = VF_ZERO();
+        const vf r = vf_round8_frac(a[v], &dmin, &dmax);
+        const unsigned lanes = vf_outside(dmin, lo, dmax, hi);
+        if (lanes) hb[v % 3][o + v / 3] = hexact(hp, T, sx0, j + v / 3, v % 3, lanes, r);
+    }
 }
 
 /* Horizontal pass of source rows [h0, h0 + VL) into their ring slots (rows at or past hend
@@ -540,18 +637,25 @@ static void hblock(const hplan *hp, const gog_image_view *im, int32_t h0, int32_
                     t3 += 3 * VL;
                 }
                 const int o = 4 * q;
-                hb[0][o] = vf_round8(a00);
-                hb[1][o] = vf_round8(a01);
-                hb[2][o] = vf_round8(a02);
-                hb[0][o + 1] = vf_round8(a10);
-                hb[1][o + 1] = vf_round8(a11);
-                hb[2][o + 1] = vf_round8(a12);
-                hb[0][o + 2] = vf_round8(a20);
-                hb[1][o + 2] = vf_round8(a21);
-                hb[2][o + 2] = vf_round8(a22);
-                hb[0][o + 3] = vf_round8(a30);
-                hb[1][o + 3] = vf_round8(a31);
-                hb[2][o + 3] = vf_round8(a32);
+                /* 8-bit values, exact: see hexact and the top of the file. */
+                vf dmin = VF_SET1(1.0f), dmax = VF_ZERO();
+                hb[0][o] = vf_round8_frac(a00, &dmin, &dmax);
+                hb[1][o] = vf_round8_frac(a01, &dmin, &dmax);
+                hb[2][o] = vf_round8_frac(a02, &dmin, &dmax);
+                hb[0][o + 1] = vf_round8_frac(a10, &dmin, &dmax);
+                hb[1][o + 1] = vf_round8_frac(a11, &dmin, &dmax);
+                hb[2][o + 1] = vf_round8_frac(a12, &dmin, &dmax);
+                hb[0][o + 2] = vf_round8_frac(a20, &dmin, &dmax);
+                hb[1][o + 2] = vf_round8_frac(a21, &dmin, &dmax);
+                hb[2][o + 2] = vf_round8_frac(a22, &dmin, &dmax);
+                hb[0][o + 3] = vf_round8_frac(a30, &dmin, &dmax);
+                hb[1][o + 3] = vf_round8_frac(a31, &dmin, &dmax);
+                hb[2][o + 3] = vf_round8_frac(a32, &dmin, &dmax);
+                const vf lo = VF_SET1(hp->delta[j / 4]), hi = VF_SET1(1.0f - hp->delta[j / 4]);
+                if (__builtin_expect(vf_outside(dmin, lo, dmax, hi) != 0, 0)) {
+                    const vf a[12] = {a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32};
+                    hexact4(hp, T, ck->sx0, j, a, lo, hi, hb, o);
+                }
             }
             /* Back to rows: after the transpose hb[c][p] = channel c of outputs g*VL.. for the
              * row in lane p; stored into block g of that row (tiled planar). */

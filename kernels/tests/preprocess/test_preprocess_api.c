@@ -245,6 +245,49 @@ static void test_writes_and_fill(void) {
     }
 }
 
+/* The output may start at any byte address (gog.h asks no alignment; a Java segment can be
+ * a slice at an odd offset): results at offsets 1..3 equal the aligned ones byte for byte,
+ * and nothing past the exact capacity is written (under UBSan a misaligned float/uint16
+ * store fails the test). */
+static void test_unaligned_output(void) {
+    const float mean[3] = {0.5f, 0.25f, 0.0f}, std[3] = {0.5f, 0.125f, 2.0f};
+    for (int32_t isa = GOG_ISA_SCALAR; isa <= GOG_ISA_AVX512_BF16; isa++) {
+        if (!gog_cpu_supports(isa)) continue;
+        for (int32_t dt = 0; dt < 3; dt++) {
+            gog_preprocess_params p = base_params(dt);
+            p.isa = isa;
+            const size_t bytes = gog_preprocess_output_bytes(&p, 3);
+            const int64_t tiles = gog_preprocess_tile_count(&p, 3);
+            uint8_t *ref = (uint8_t *)malloc(bytes);
+            CHECK_STATUS(gog_preprocess_run(&view, &p, items, 3, 0, tiles, ref, bytes), GOG_OK);
+            /* gog_normalize_rgb8 of the fixture's first 90 bytes taken as packed [2, 3, 5] RGB8 */
+            uint8_t *nref = (uint8_t *)malloc(2 * 3 * 5 * 3 * 4);
+            const int norm = dt != GOG_DTYPE_U8;
+            if (norm)
+                CHECK_STATUS(gog_normalize_rgb8(img, 2, 3, 5, mean, std, dt, isa, nref, 2 * 3 * 5 * 3 * 4),
+                             GOG_OK);
+            const size_t nbytes = (size_t)2 * 3 * 5 * 3 * (dt == GOG_DTYPE_F32 ? 4 : 2);
+            for (size_t off = 1; off < 4; off++) {
+                uint8_t *buf = guarded_alloc(bytes + off);
+                CHECK_STATUS(gog_preprocess_run(&view, &p, items, 3, 0, tiles, buf + GUARD + off, bytes), GOG_OK);
+                CHECK(memcmp(buf + GUARD + off, ref, bytes) == 0);
+                CHECK(untouched(buf, 0, GUARD + off));
+                CHECK(untouched(buf, GUARD + off + bytes, bytes + off + 2 * GUARD));
+                free(buf);
+                if (!norm) continue;
+                uint8_t *nb = guarded_alloc(nbytes + off);
+                CHECK_STATUS(gog_normalize_rgb8(img, 2, 3, 5, mean, std, dt, isa, nb + GUARD + off, nbytes),
+                             GOG_OK);
+                CHECK(memcmp(nb + GUARD + off, nref, nbytes) == 0);
+                CHECK(untouched(nb, GUARD + off + nbytes, nbytes + off + 2 * GUARD));
+                free(nb);
+            }
+            free(nref);
+            free(ref);
+        }
+    }
+}
+
 static void test_normalize(void) {
     const float mean[3] = {0.5f, 0.25f, 0.0f}, std[3] = {0.5f, 0.125f, 2.0f};
     uint8_t src[2 * 3 * 5 * 3];
@@ -466,6 +509,7 @@ int main(void) {
     test_queries();
     test_invalid_run();
     test_writes_and_fill();
+    test_unaligned_output();
     test_normalize();
     test_coeffs();
     free(img);
