@@ -1,6 +1,6 @@
 # Compiler flags shared by every native target of the GoG engine.
 #
-# Nothing here targets the build machine's CPU: no -march=native, no -mtune=native. The
+# Nothing here targets the build machine's CPU (no native-arch or native-tune flags). The
 # baseline is plain x86-64; SIMD code is built per ISA variant (see GogIsaVariants.cmake)
 # and chosen at run time.
 

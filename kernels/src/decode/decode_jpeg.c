@@ -1,7 +1,7 @@
 /* JPEG decode through libjpeg(-turbo) into packed RGB8.
  *
  * Error handling. libjpeg reports errors through cinfo->err->error_exit, whose default
- * prints and calls exit(); here it formats the message and longjmps back to the function
+ * prints and ends the process; here it formats the message and longjmps back to the function
  * that called setjmp (jpeg_run). Warnings (emit_message with msg_level -1: corrupt data, a
  * premature end of file, a bad Huffman code, ...) are turned into errors the same way, so a
  * truncated or damaged file fails with GOG_ERR_DECODE instead of decoding to grey. Nothing is
