@@ -116,7 +116,7 @@ public final class LuceneIndex implements IndexSink {
     private static final String K_RECIPE = "gog.recipe";
     private static final String K_DIMENSION = "gog.dimension";
     private static final String K_DOCS = "gog.docs";
-    private static final int SNIPPET_CHARS = 200;
+    private static final int SNIPPET_CHARS = 1000;
 
     /**
      * One hit.
@@ -128,7 +128,7 @@ public final class LuceneIndex implements IndexSink {
      * @param score cosine similarity (vector), BM25 score (text) or fused score (hybrid)
      */
     public record Hit(String id, String title, String url, String text, double score) {
-        /** The first 200 characters of the text, or the title when there is no text. */
+        /** The first 1000 characters of the text (facts lines included), or the title when there is no text. */
         public String snippet() {
             String s = text.isEmpty() ? title : text;
             return s.length() <= SNIPPET_CHARS ? s : s.substring(0, SNIPPET_CHARS) + "…";

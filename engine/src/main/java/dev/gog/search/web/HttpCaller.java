@@ -2,7 +2,6 @@ package dev.gog.search.web;
 
 import dev.gog.search.SearchException;
 import dev.gog.search.SearchException.Kind;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,7 +9,6 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +22,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -262,7 +259,7 @@ public final class HttpCaller implements AutoCloseable {
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> exchange;
         try {
-            exchange = http.sendAsync(b.build(), info -> new CappedSubscriber(policy.maxBodyBytes(),
+            exchange = http.sendAsync(b.build(), info -> new CappedBody(policy.maxBodyBytes(),
                     info.headers().firstValueAsLong("Content-Length").orElse(-1)));
         } catch (RuntimeException e) { // a closed client, an illegal header
             limiter.release();
@@ -347,7 +344,7 @@ public final class HttpCaller implements AutoCloseable {
             if (timedOut || e instanceof HttpTimeoutException) {
                 return new Failure(Kind.RETRYABLE, req.display() + " timed out after " + policy.timeout().toMillis() + " ms", null);
             }
-            BodyTooLargeException tooLarge = find(e, BodyTooLargeException.class);
+            CappedBody.TooLargeException tooLarge = find(e, CappedBody.TooLargeException.class);
             if (tooLarge != null) {
                 return new Failure(Kind.BAD_RESPONSE, req.display() + ": response body over the cap of " + policy.maxBodyBytes()
                         + " bytes", null);
@@ -424,72 +421,6 @@ public final class HttpCaller implements AutoCloseable {
     @Override
     public String toString() {
         return "HttpCaller[" + provider + ", " + policy + "]";
-    }
-
-    /** The body was over the cap. */
-    private static final class BodyTooLargeException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        BodyTooLargeException(long cap) {
-            super("response body over " + cap + " bytes");
-        }
-    }
-
-    /** Collects the body up to a cap; past it (or on a larger Content-Length) cancels the stream and fails. */
-    private static final class CappedSubscriber implements HttpResponse.BodySubscriber<byte[]> {
-        private final long cap;
-        private final long declared;
-        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        private Flow.Subscription subscription;
-        private long size;
-
-        CappedSubscriber(long cap, long declared) {
-            this.cap = cap;
-            this.declared = declared;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (declared > cap) {
-                s.cancel();
-                body.completeExceptionally(new BodyTooLargeException(cap));
-                return;
-            }
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (body.isDone()) return;
-            for (ByteBuffer bb : items) {
-                size += bb.remaining();
-                if (size > cap) {
-                    subscription.cancel();
-                    body.completeExceptionally(new BodyTooLargeException(cap));
-                    return;
-                }
-                byte[] chunk = new byte[bb.remaining()];
-                bb.get(chunk);
-                buf.writeBytes(chunk);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            body.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            body.complete(buf.toByteArray());
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<byte[]> getBody() {
-            return body;
-        }
     }
 
     /**
