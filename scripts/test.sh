@@ -59,4 +59,12 @@ log "smoke run: ./gog gaze --model testdata/models/tiny-clip --image testdata/ph
 ./gog gaze --model testdata/models/tiny-clip --image testdata/photos/sample-2.jpg \
   --question "What is this building dedicated to?" --jpeg-dir "$out/crops" > "$out/gaze.json"
 grep -q '"decision"' "$out/gaze.json"
+log "smoke run (the README's main job): ./gog index testdata/corpus ... && ./gog ask --index ... --image testdata/photos/sample-3.jpg"
+./gog index testdata/corpus --model testdata/models/tiny-clip --out "$out/corpus-index" > "$out/index.json"
+./gog ask --index "$out/corpus-index" --image testdata/photos/sample-3.jpg \
+  --question "Who commissioned this building?" > "$out/ask.txt"
+grep -q '^Answer: ' "$out/ask.txt" && grep -q 'image_search' "$out/ask.txt"
+./gog ask --index "$out/corpus-index" --image testdata/photos/sample-1.jpg \
+  --question "What is the country of origin of this food?" --json > "$out/ask.json"
+grep -q '"outcome":"answered"' "$out/ask.json"
 log "launcher OK"

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         description = "GoG engine: Glance-or-Gaze adaptive visual search.%n"
                 + "stdout: one JSON object per command; stderr: logs and errors.",
         subcommands = {PreprocessCommand.class, EmbedCommand.class, GazeCommand.class, PullCommand.class,
-                IndexCommand.class, SearchCommand.class},
+                IndexCommand.class, SearchCommand.class, AskCommand.class, ServeCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input, 4 model or config error.",
                 "See docs/cli.md."})
 public final class Main implements Runnable {
@@ -146,7 +146,15 @@ public final class Main implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.showLogName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
         setIfAbsent("org.slf4j.simpleLogger.levelInBrackets", "true");
+        if (!verbose) {
+            // Lucene logs through java.util.logging that the Vector API incubator is not enabled: not an error of the user's
+            LUCENE_VECTOR_LOG.setLevel(java.util.logging.Level.SEVERE);
+        }
     }
+
+    /** Held so that the level set on it is not lost to garbage collection. */
+    private static final java.util.logging.Logger LUCENE_VECTOR_LOG =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization.VectorizationProvider");
 
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) System.setProperty(key, value);
