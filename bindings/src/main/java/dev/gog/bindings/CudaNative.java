@@ -18,6 +18,14 @@ import java.util.Optional;
  * directory) carries it. Without it, or without a CUDA driver or device, {@link #available()}
  * is false, {@link #deviceCount()} is 0 and the other calls throw a {@link GogException} with
  * {@link GogErrorCode#NO_DEVICE}. Failures carry libgog's {@code gog_last_error()} message.
+ *
+ * <p>The CUDA encoder ({@code gog_cuda_encoder_*}) is bound like {@link EncoderNative} binds the
+ * CPU one, with the same {@link EncoderNative#ENCODER_CONFIG} and
+ * {@link EncoderNative#TENSOR_DESC} structs. A CUDA encoder handle is a raw
+ * {@link MemorySegment} address owned by the caller, who must call {@link #encoderDestroy}
+ * exactly once, never concurrently with another call on it. Unlike the CPU encoder, the tensor
+ * data may be unmapped as soon as {@link #encoderCreate} returns (the weights are copied to the
+ * device).
  */
 @SuppressWarnings("restricted") // this class is where native access happens
 public final class CudaNative {
@@ -38,6 +46,10 @@ public final class CudaNative {
         static final MethodHandle COUNT;
         static final MethodHandle INFO;
         static final MethodHandle PREPROCESS;
+        static final MethodHandle ENC_CREATE;
+        static final MethodHandle ENC_DESTROY;
+        static final MethodHandle ENC_IMAGE;
+        static final MethodHandle ENC_TEXT;
 
         static {
             Optional<SymbolLookup> lookup = NativeLibrary.isAvailable() && NativeLibrary.get().cudaLoaded()
@@ -52,6 +64,18 @@ public final class CudaNative {
                     JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS))).orElse(null);
             PREPROCESS = pre.map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT,
                     JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG))).orElse(null);
+            ENC_CREATE = link(lookup, linker, "gog_cuda_encoder_create",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+            ENC_DESTROY = link(lookup, linker, "gog_cuda_encoder_destroy", FunctionDescriptor.ofVoid(ADDRESS));
+            ENC_IMAGE = link(lookup, linker, "gog_cuda_encoder_encode_image",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+            ENC_TEXT = link(lookup, linker, "gog_cuda_encoder_encode_text",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        }
+
+        private static MethodHandle link(Optional<SymbolLookup> lookup, Linker linker, String name,
+                                         FunctionDescriptor fd) {
+            return lookup.flatMap(l -> l.find(name)).map(s -> linker.downcallHandle(s, fd)).orElse(null);
         }
     }
 
@@ -131,6 +155,131 @@ public final class CudaNative {
             throw GogNative.rethrow(t);
         }
         if (st != 0) throw GogNative.failure(st, "gog_cuda_preprocess");
+    }
+
+    /**
+     * Why CUDA cannot be used on device {@code ordinal} here, or {@code null} when it can
+     * (libgog_cuda is loaded and the ordinal names a device). The reason is libgog_cuda's own
+     * message when it is loaded (e.g. the driver is missing) or says that it is not loaded.
+     * Never throws.
+     *
+     * @param ordinal the device ordinal
+     * @return the reason, or null when the device is usable
+     */
+    public static String unavailableReason(int ordinal) {
+        if (!H.LOADED) return "libgog_cuda is not loaded (it is built only where nvcc is available)";
+        int n = deviceCount();
+        if (ordinal < 0 || (n > 0 && ordinal >= n)) {
+            return "device ordinal " + ordinal + " out of range: " + n + " CUDA device" + (n == 1 ? "" : "s");
+        }
+        if (n > 0) return null;
+        try {
+            deviceInfo(ordinal);
+            return "no CUDA device";
+        } catch (GogException e) {
+            return e.nativeMessage().isBlank() ? e.getMessage() : e.nativeMessage();
+        }
+    }
+
+    /**
+     * {@code gog_cuda_encoder_create}: builds a CLIP / SigLIP encoder on device {@code device}
+     * from the same config and tensor descriptors as {@link EncoderNative#create}. The weights
+     * are copied to the device: the tensor data may be freed once this returns.
+     *
+     * @param device the device ordinal
+     * @param config an {@link EncoderNative#ENCODER_CONFIG} ({@code threads} and {@code isa}
+     *     ignored; {@code compute} F32 or BF16)
+     * @param tensors {@code n} consecutive {@link EncoderNative#TENSOR_DESC}s
+     * @param n number of tensors
+     * @param out an address-sized segment that receives the handle, owned by the caller (destroy
+     *     it with {@link #encoderDestroy})
+     * @throws IllegalArgumentException if a segment is too small or {@code n} is negative
+     * @throws GogException {@link GogErrorCode#NO_DEVICE} without libgog_cuda, a driver or a
+     *     device (naming the reason), {@link GogErrorCode#INVALID_ARGUMENT} for a bad ordinal,
+     *     {@link GogErrorCode#MODEL} for a bad config or tensor, {@link GogErrorCode#UNSUPPORTED}
+     *     without cuBLAS or for an unknown compute type, {@link GogErrorCode#OUT_OF_MEMORY},
+     *     {@link GogErrorCode#CUDA}
+     */
+    public static void encoderCreate(int device, MemorySegment config, MemorySegment tensors, long n,
+                                     MemorySegment out) {
+        requireEncoder(H.ENC_CREATE, "gog_cuda_encoder_create");
+        GogNative.requireBytes(config, EncoderNative.ENCODER_CONFIG.byteSize(), "gog_cuda_encoder_create config");
+        GogNative.requireBytes(tensors, GogNative.bytes(n, EncoderNative.TENSOR_DESC.byteSize(),
+                "gog_cuda_encoder_create tensors"), "gog_cuda_encoder_create tensors");
+        GogNative.requireBytes(out, ADDRESS.byteSize(), "gog_cuda_encoder_create out");
+        int st;
+        try {
+            st = (int) H.ENC_CREATE.invokeExact(device, config, tensors, n, out);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_create");
+    }
+
+    /**
+     * {@code gog_cuda_encoder_destroy}: frees the encoder and its device memory. NULL is a
+     * no-op, and so is any call when libgog_cuda is not loaded (no handle can exist then).
+     *
+     * @param encoder a handle from {@link #encoderCreate}, or NULL
+     */
+    public static void encoderDestroy(MemorySegment encoder) {
+        if (H.ENC_DESTROY == null || encoder.equals(MemorySegment.NULL)) return;
+        try {
+            H.ENC_DESTROY.invokeExact(encoder);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code gog_cuda_encoder_encode_image}: host pixels [batch, C, height, width] fp32 in, host
+     * embeds [batch, E] and, unless NULL, host dense [batch, rows * cols, E] out. As for
+     * {@link EncoderNative#encodeImage}, the caller checks the segment sizes against the grid.
+     *
+     * @throws GogException with the native status and message ({@link GogErrorCode#CUDA} for a
+     *     failure on the device, after which the encoder should be destroyed)
+     */
+    public static void encoderEncodeImage(MemorySegment encoder, MemorySegment pixels, int batch, int height,
+                                          int width, MemorySegment embeds, MemorySegment dense) {
+        requireEncoder(H.ENC_IMAGE, "gog_cuda_encoder_encode_image");
+        int st;
+        try {
+            st = (int) H.ENC_IMAGE.invokeExact(encoder, pixels, batch, height, width, embeds, dense);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_encode_image");
+    }
+
+    /**
+     * {@code gog_cuda_encoder_encode_text}: host ids [batch, length] int32 in, host embeds
+     * [batch, E] out (the caller checks the size of {@code embeds}).
+     *
+     * @throws IllegalArgumentException if {@code ids} holds fewer than batch*length ints
+     * @throws GogException with the native status and message
+     */
+    public static void encoderEncodeText(MemorySegment encoder, MemorySegment ids, int batch, int length,
+                                         MemorySegment embeds) {
+        requireEncoder(H.ENC_TEXT, "gog_cuda_encoder_encode_text");
+        if (batch > 0 && length > 0) {
+            GogNative.requireBytes(ids, GogNative.bytes((long) batch * length, 4, "ids"),
+                    "gog_cuda_encoder_encode_text ids");
+        }
+        int st;
+        try {
+            st = (int) H.ENC_TEXT.invokeExact(encoder, ids, batch, length, embeds);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_encode_text");
+    }
+
+    private static void requireEncoder(MethodHandle handle, String function) {
+        requireLoaded(function);
+        if (handle == null) {
+            throw new GogException(GogErrorCode.UNSUPPORTED, function,
+                    "this libgog_cuda has no " + function + " (it was built before the CUDA encoder)");
+        }
     }
 
     private static void requireLoaded(String function) {

@@ -2,6 +2,7 @@ package dev.gog.cli;
 
 import dev.gog.bindings.CpuIsa;
 import dev.gog.hub.ModelLocator;
+import dev.gog.model.Backend;
 import dev.gog.model.Encoder;
 import dev.gog.model.Precision;
 import dev.gog.runtime.AskOptions;
@@ -90,6 +91,13 @@ final class EngineOptions {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Encoder threads (default: one per processor).")
     int threads;
 
+    @Option(names = "--backend", paramLabel = "B",
+            description = "Encoder backend: cpu | cuda | auto (default: auto: CUDA when a device is usable, else the CPU).")
+    String backend = "auto";
+
+    @Option(names = "--cuda-device", paramLabel = "N", defaultValue = "0", description = "CUDA device ordinal (default: 0).")
+    int cudaDevice;
+
     /** The budgets, validated. */
     AskOptions askOptions(CommandLine cl) {
         try {
@@ -114,6 +122,15 @@ final class EngineOptions {
             default -> throw new CommandLine.ParameterException(cl, "--dtype must be f32 or bf16, got '" + dtype + "'");
         };
         if (threads < 0 || threads > 256) throw new CommandLine.ParameterException(cl, "--threads must be 0..256, got " + threads);
+        Backend be;
+        try {
+            be = Backend.parse(backend);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--backend must be cpu, cuda or auto, got '" + backend + "'");
+        }
+        if (cudaDevice < 0 || cudaDevice > 1023) {
+            throw new CommandLine.ParameterException(cl, "--cuda-device must be 0..1023, got " + cudaDevice);
+        }
         Policy pol = policy(cl);
         if (index == null && !serpapi && searxng == null) {
             throw new CommandLine.ParameterException(cl, "no search: give --index DIR (gog index), --serpapi or --searxng URL");
@@ -136,7 +153,7 @@ final class EngineOptions {
             String m = model != null ? model : key.model();
             String rev = revision != null ? revision : model == null && !key.revision().equals("local") ? key.revision() : null;
             Path dir = ModelLocator.resolve(m, rev);
-            enc = Encoder.load(dir, new Encoder.Options(precision, threads, CpuIsa.AUTO));
+            enc = Encoder.load(dir, new Encoder.Options(precision, threads, CpuIsa.AUTO, be, cudaDevice));
             if (idx != null) {
                 EmbeddedSearchProvider e = new EmbeddedSearchProvider(idx, null, EmbeddedSearchProvider.Mode.TEXT, true);
                 idx = null;

@@ -1,7 +1,10 @@
 package dev.gog.model;
 
 import dev.gog.bindings.CpuIsa;
+import dev.gog.bindings.CudaNative;
 import dev.gog.bindings.EncoderNative;
+import dev.gog.bindings.GogErrorCode;
+import dev.gog.bindings.GogException;
 import dev.gog.image.Image;
 import dev.gog.preprocess.PreprocessSpec;
 import dev.gog.preprocess.Preprocessor;
@@ -21,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A CLIP or SigLIP encoder running on libgog's CPU kernels: pixels to L2-normalised image
+ * A CLIP or SigLIP encoder running on libgog's CPU kernels or on a CUDA device
+ * ({@link Backend}): pixels to L2-normalised image
  * embeddings and dense patch features, token ids to L2-normalised text embeddings, all in one
  * joint space of {@link #embedDim()} values. The forward, the dense-feature recipe (MaskCLIP for
  * CLIP, the attention-pooling head's analogue for SigLIP) and the tensor-name table are
@@ -31,10 +35,14 @@ import org.slf4j.LoggerFactory;
  * <p>Loading maps the safetensors files, validates them ({@link SafeTensors}), checks every
  * tensor against the config and packs the linear layers for the chosen precision and CPU
  * variant. Token and position tables are read in place from the mapping, which the encoder keeps
- * open until {@link #close()}.
+ * open until {@link #close()}. On the {@link Backend#CUDA} backend the same config and tensors
+ * are handed to libgog_cuda, which copies every weight to the device; the mapping is then closed
+ * at once and nothing is packed on the host. Inputs are validated identically and outputs have
+ * the same shapes (host tensors) on both backends.
  *
  * <p>Thread safety: every method may be called from any thread; calls run one at a time inside
- * the native encoder (it uses its own pool of {@link Options#threads()} threads for each call).
+ * the native encoder (on the CPU it uses its own pool of {@link Options#threads()} threads for
+ * each call; on CUDA each encoder has its own stream and every call returns with its work done).
  * {@link #close()} waits for running calls; any call after it throws
  * {@link IllegalStateException}. Results are owned by the caller.
  */
@@ -44,36 +52,74 @@ public final class Encoder implements AutoCloseable {
     /**
      * How to run the encoder.
      *
-     * @param precision matrix-product precision
-     * @param threads threads per call, counting the caller (0: one per available processor)
-     * @param isa CPU kernel variant ({@link CpuIsa#AUTO}: the best this machine runs)
+     * @param precision matrix-product precision (both backends: fp32, or bf16 linear layers with
+     *     fp32 accumulation)
+     * @param threads threads per call, counting the caller (0: one per available processor; CPU
+     *     backend only)
+     * @param isa CPU kernel variant ({@link CpuIsa#AUTO}: the best this machine runs; CPU backend
+     *     only, and a pinned variant makes {@link Backend#AUTO} choose the CPU)
+     * @param backend where to run ({@link Backend#AUTO}: CUDA when usable, else the CPU)
+     * @param cudaDevice the CUDA device ordinal, 0..1023 (CUDA backend only)
      */
-    public record Options(Precision precision, int threads, CpuIsa isa) {
-        /** Validates. */
+    public record Options(Precision precision, int threads, CpuIsa isa, Backend backend, int cudaDevice) {
+        /**
+         * Validates.
+         *
+         * @throws NullPointerException if an enum is null
+         * @throws IllegalArgumentException if {@code threads} or {@code cudaDevice} is out of range
+         */
         public Options {
             Objects.requireNonNull(precision, "precision");
             Objects.requireNonNull(isa, "isa");
+            Objects.requireNonNull(backend, "backend");
             if (threads < 0 || threads > 256) throw new IllegalArgumentException("threads must be in [0, 256], got " + threads);
+            if (cudaDevice < 0 || cudaDevice > 1023) {
+                throw new IllegalArgumentException("cudaDevice must be in [0, 1023], got " + cudaDevice);
+            }
         }
 
-        /** fp32, all processors, the best kernel variant. */
+        /**
+         * Options with the {@link Backend#AUTO} backend on CUDA device 0.
+         *
+         * @throws NullPointerException if an enum is null
+         * @throws IllegalArgumentException if {@code threads} is out of range
+         */
+        public Options(Precision precision, int threads, CpuIsa isa) {
+            this(precision, threads, isa, Backend.AUTO, 0);
+        }
+
+        /** fp32, all processors, the best kernel variant, the {@link Backend#AUTO} backend on device 0. */
         public static Options defaults() {
             return new Options(Precision.F32, 0, CpuIsa.AUTO);
         }
 
         /** These options with another precision. */
         public Options withPrecision(Precision p) {
-            return new Options(p, threads, isa);
+            return new Options(p, threads, isa, backend, cudaDevice);
         }
 
         /** These options with another thread count. */
         public Options withThreads(int n) {
-            return new Options(precision, n, isa);
+            return new Options(precision, n, isa, backend, cudaDevice);
         }
 
         /** These options with another kernel variant. */
         public Options withIsa(CpuIsa i) {
-            return new Options(precision, threads, i);
+            return new Options(precision, threads, i, backend, cudaDevice);
+        }
+
+        /** These options with another backend. */
+        public Options withBackend(Backend b) {
+            return new Options(precision, threads, isa, b, cudaDevice);
+        }
+
+        /**
+         * These options with another CUDA device ordinal.
+         *
+         * @throws IllegalArgumentException if it is outside 0..1023
+         */
+        public Options withCudaDevice(int ordinal) {
+            return new Options(precision, threads, isa, backend, ordinal);
         }
     }
 
@@ -81,22 +127,25 @@ public final class Encoder implements AutoCloseable {
     private final EncoderConfig config;
     private final Options options;
     private final PreprocessSpec spec;
-    private final Checkpoint checkpoint;
-    private final MemorySegment handle;
+    private final Checkpoint checkpoint; // null on CUDA (closed once the weights are on the device)
+    private final Backend backend; // CPU or CUDA
+    private final MemorySegment handle; // gog_encoder* or gog_cuda_encoder*
     private final long packedBytes;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    private volatile String deviceFault; // the GOG_ERR_CUDA that made a CUDA encoder unusable
     private volatile Tokenizer tokenizer;
 
     private Encoder(Path dir, EncoderConfig config, Options options, PreprocessSpec spec, Checkpoint checkpoint,
-                    MemorySegment handle) {
+                    Backend backend, MemorySegment handle) {
         this.dir = dir;
         this.config = config;
         this.options = options;
         this.spec = spec;
         this.checkpoint = checkpoint;
+        this.backend = backend;
         this.handle = handle;
-        this.packedBytes = EncoderNative.packedBytes(handle);
+        this.packedBytes = backend == Backend.CPU ? EncoderNative.packedBytes(handle) : 0;
     }
 
     /**
@@ -113,13 +162,22 @@ public final class Encoder implements AutoCloseable {
      * {@code preprocessor_config.json} (optional: defaults per family), {@code model.safetensors}
      * or a sharded set).
      *
+     * <p>{@link Backend#AUTO} tries CUDA as {@link Backend#AUTO} says and otherwise loads on the
+     * CPU, logging why at INFO ({@code auto: no CUDA device (libgog_cuda: <reason>); using the
+     * CPU backend}); if CUDA is usable but creating the encoder there fails, the failure is
+     * logged at WARN (DEBUG for a model the CUDA encoder rejects, which the CPU encoder then
+     * reports) and the CPU is used.
+     *
      * @param dir the model directory
-     * @param options precision, threads, kernel variant
+     * @param options precision, threads, kernel variant, backend
      * @return the encoder; the caller owns it and must close it
      * @throws dev.gog.preprocess.ModelConfigException if a config file is missing or invalid
      * @throws CheckpointException if the weights are malformed
      * @throws dev.gog.bindings.GogException (code MODEL) if a tensor is missing or does not fit
-     *     the config, (UNSUPPORTED) if the kernel variant cannot run here, (OUT_OF_MEMORY)
+     *     the config, (UNSUPPORTED) if the kernel variant cannot run here or, on CUDA, libcublas
+     *     is missing, (OUT_OF_MEMORY); with {@link Backend#CUDA}: (NO_DEVICE) without libgog_cuda, a
+     *     driver or a device, the message naming the reason, (INVALID_ARGUMENT) for a device
+     *     ordinal that does not exist, (CUDA) for a failure on the device
      */
     public static Encoder load(Path dir, Options options) {
         Objects.requireNonNull(dir, "dir");
@@ -132,7 +190,10 @@ public final class Encoder implements AutoCloseable {
                         ? PreprocessSpec.clip(cfg.vision().imageSize())
                         : PreprocessSpec.siglip(cfg.vision().imageSize()));
         Checkpoint ckpt = Checkpoint.open(dir);
-        MemorySegment handle;
+        Backend want = options.backend();
+        String cpuReason = want == Backend.AUTO ? autoCpuReason(options) : null;
+        Backend used = Backend.CPU;
+        MemorySegment handle = MemorySegment.NULL;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment nativeCfg = nativeConfig(arena, cfg, options);
             List<String> names = ckpt.names();
@@ -142,18 +203,67 @@ public final class Encoder implements AutoCloseable {
                         EncoderNative.TENSOR_DESC.byteSize()));
             }
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-            EncoderNative.create(nativeCfg, descs, names.size(), out);
-            handle = out.get(ValueLayout.ADDRESS, 0);
+            if (want == Backend.CUDA || (want == Backend.AUTO && cpuReason == null)) {
+                try {
+                    CudaNative.encoderCreate(options.cudaDevice(), nativeCfg, descs, names.size(), out);
+                    handle = out.get(ValueLayout.ADDRESS, 0);
+                    used = Backend.CUDA;
+                } catch (GogException e) {
+                    if (want == Backend.CUDA) throw e;
+                    if (e.code() == GogErrorCode.MODEL) {
+                        // a bad checkpoint: the CPU encoder below reports it as it always has
+                        LOG.debug("auto: the CUDA encoder rejected the model ({}); trying the CPU backend", e.getMessage());
+                    } else {
+                        LOG.warn("auto: creating the CUDA encoder on device {} failed ({}); using the CPU backend",
+                                options.cudaDevice(), e.getMessage());
+                    }
+                }
+            } else if (want == Backend.AUTO) {
+                LOG.info("auto: {}; using the CPU backend", cpuReason);
+            }
+            if (used == Backend.CPU) {
+                EncoderNative.create(nativeCfg, descs, names.size(), out);
+                handle = out.get(ValueLayout.ADDRESS, 0);
+            }
         } catch (RuntimeException | Error e) {
             ckpt.close();
             throw e;
         }
-        Encoder enc = new Encoder(dir, cfg, options, spec, ckpt, handle);
-        LOG.info("Loaded {} encoder from {} in {} ms: vision {}x{}, text {}x{}, E={}, {}, packed {} MiB",
-                cfg.family(), dir, (System.nanoTime() - t0) / 1_000_000, cfg.vision().layers(), cfg.vision().hidden(),
-                cfg.text().layers(), cfg.text().hidden(), cfg.embedDim(), options.precision(),
+        Encoder enc;
+        try {
+            if (used == Backend.CUDA) ckpt.close(); // the weights are on the device now
+            enc = new Encoder(dir, cfg, options, spec, used == Backend.CUDA ? null : ckpt, used, handle);
+        } catch (RuntimeException | Error e) {
+            if (used == Backend.CUDA) {
+                CudaNative.encoderDestroy(handle);
+            } else {
+                EncoderNative.destroy(handle);
+                ckpt.close();
+            }
+            throw e;
+        }
+        LOG.info("Loaded {} encoder from {} in {} ms on {}: vision {}x{}, text {}x{}, E={}, {}, packed {} MiB",
+                cfg.family(), dir, (System.nanoTime() - t0) / 1_000_000,
+                used == Backend.CUDA ? "CUDA device " + options.cudaDevice() : "the CPU", cfg.vision().layers(),
+                cfg.vision().hidden(), cfg.text().layers(), cfg.text().hidden(), cfg.embedDim(), options.precision(),
                 enc.packedBytes >> 20);
         return enc;
+    }
+
+    /**
+     * Why {@link Backend#AUTO} must use the CPU with these options, or {@code null} when CUDA is
+     * worth trying (libgog_cuda sees the device and no CPU kernel variant is pinned). Never
+     * throws.
+     */
+    static String autoCpuReason(Options options) {
+        if (options.isa() != CpuIsa.AUTO) return "the CPU kernel variant " + options.isa() + " was chosen";
+        String why = CudaNative.unavailableReason(options.cudaDevice());
+        if (why == null) return null;
+        // libgog_cuda's messages start with "no CUDA device"; keep only what follows
+        String rest = why.startsWith("no CUDA device") ? why.substring("no CUDA device".length()).strip() : why;
+        if (rest.startsWith(":")) rest = rest.substring(1).strip();
+        if (rest.startsWith("(") && rest.endsWith(")")) rest = rest.substring(1, rest.length() - 1);
+        return "no CUDA device (libgog_cuda: " + (rest.isEmpty() ? "no device" : rest) + ")";
     }
 
     private static MemorySegment nativeConfig(Arena arena, EncoderConfig cfg, Options o) {
@@ -219,9 +329,14 @@ public final class Encoder implements AutoCloseable {
         return config;
     }
 
-    /** The options it runs with. */
+    /** The options it runs with (as given: the backend may be {@link Backend#AUTO}). */
     public Options options() {
         return options;
+    }
+
+    /** The backend in use: {@link Backend#CPU} or {@link Backend#CUDA}, never {@link Backend#AUTO}. */
+    public Backend backend() {
+        return backend;
     }
 
     /** Size E of every embedding. */
@@ -234,7 +349,7 @@ public final class Encoder implements AutoCloseable {
         return spec;
     }
 
-    /** Bytes of weights packed by the encoder (beyond the mapped files). */
+    /** Bytes of weights packed by the encoder on the host (beyond the mapped files); 0 on CUDA. */
     public long packedBytes() {
         return packedBytes;
     }
@@ -250,11 +365,30 @@ public final class Encoder implements AutoCloseable {
         lock.readLock().lock();
         try {
             ensureOpen();
-            return EncoderNative.grid(handle, height, width);
+            return gridOf(height, width);
         } finally {
             lock.readLock().unlock();
         }
     }
+
+    /** The grid under the lock; on CUDA with gog_encoder_grid's checks and messages. */
+    private int[] gridOf(int height, int width) {
+        if (backend == Backend.CPU) return EncoderNative.grid(handle, height, width);
+        int p = config.vision().patchSize();
+        if (height < p || width < p || height % p != 0 || width % p != 0) {
+            throw new GogException(GogErrorCode.INVALID_ARGUMENT, "gog_encoder_grid", "image " + width + "x" + height
+                    + ": width and height must be positive multiples of the patch size " + p);
+        }
+        long n = (long) (height / p) * (width / p);
+        if (n > MAX_PATCHES) {
+            throw new GogException(GogErrorCode.LIMIT_EXCEEDED, "gog_encoder_grid", "image " + width + "x" + height
+                    + ": " + n + " patches, more than " + MAX_PATCHES);
+        }
+        return new int[] {height / p, width / p};
+    }
+
+    /** GOG_ENCODER_MAX_TOKENS of kernels/src/encoder/weights.h. */
+    private static final int MAX_PATCHES = 65536;
 
     /**
      * Encodes a batch of preprocessed images.
@@ -282,15 +416,24 @@ public final class Encoder implements AutoCloseable {
         }
         lock.readLock().lock();
         try {
-            ensureOpen();
-            int[] g = EncoderNative.grid(handle, (int) h, (int) w);
+            ensureUsable();
+            int[] g = gridOf((int) h, (int) w);
             int e = config.embedDim();
             Tensor emb = Tensor.allocate(DType.F32, b, e);
             Tensor den = null;
             try {
                 if (dense) den = Tensor.allocate(DType.F32, b, (long) g[0] * g[1], e);
-                EncoderNative.encodeImage(handle, pixels.segment(), (int) b, (int) h, (int) w, emb.segment(),
-                        den == null ? MemorySegment.NULL : den.segment());
+                MemorySegment d = den == null ? MemorySegment.NULL : den.segment();
+                if (backend == Backend.CUDA) {
+                    try {
+                        CudaNative.encoderEncodeImage(handle, pixels.segment(), (int) b, (int) h, (int) w, emb.segment(), d);
+                    } catch (GogException ex) {
+                        noteFault(ex);
+                        throw ex;
+                    }
+                } else {
+                    EncoderNative.encodeImage(handle, pixels.segment(), (int) b, (int) h, (int) w, emb.segment(), d);
+                }
                 return new ImageEmbeddings(emb, den, g[0], g[1]);
             } catch (RuntimeException | Error ex) {
                 emb.close();
@@ -337,11 +480,20 @@ public final class Encoder implements AutoCloseable {
         }
         lock.readLock().lock();
         try {
-            ensureOpen();
+            ensureUsable();
             Tensor emb = Tensor.allocate(DType.F32, batch, config.embedDim());
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocateFrom(ValueLayout.JAVA_INT, ids);
-                EncoderNative.encodeText(handle, seg, batch, length, emb.segment());
+                if (backend == Backend.CUDA) {
+                    try {
+                        CudaNative.encoderEncodeText(handle, seg, batch, length, emb.segment());
+                    } catch (GogException ex) {
+                        noteFault(ex);
+                        throw ex;
+                    }
+                } else {
+                    EncoderNative.encodeText(handle, seg, batch, length, emb.segment());
+                }
                 return emb;
             } catch (RuntimeException | Error ex) {
                 emb.close();
@@ -395,6 +547,24 @@ public final class Encoder implements AutoCloseable {
         if (closed) throw new IllegalStateException("encoder " + dir + " is closed");
     }
 
+    /** {@link #ensureOpen()}, and no earlier fault on the CUDA device. */
+    private void ensureUsable() {
+        ensureOpen();
+        String fault = deviceFault;
+        if (fault != null) {
+            throw new IllegalStateException("encoder " + dir + " is unusable after a failure on the CUDA device ("
+                    + fault + "); close it and load it again");
+        }
+    }
+
+    /** After GOG_ERR_CUDA the device context may be unusable (gog_cuda.h): refuse further calls. */
+    private void noteFault(GogException e) {
+        if (e.code() == GogErrorCode.CUDA) {
+            deviceFault = e.getMessage();
+            LOG.error("CUDA encoder {} failed on the device; further calls are refused: {}", dir, e.getMessage());
+        }
+    }
+
     /** Frees the native encoder and unmaps the weights; waits for running calls. Idempotent. */
     @Override
     public void close() {
@@ -402,8 +572,12 @@ public final class Encoder implements AutoCloseable {
         try {
             if (closed) return;
             closed = true;
-            EncoderNative.destroy(handle);
-            checkpoint.close();
+            if (backend == Backend.CUDA) {
+                CudaNative.encoderDestroy(handle);
+            } else {
+                EncoderNative.destroy(handle);
+                checkpoint.close();
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -411,6 +585,7 @@ public final class Encoder implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Encoder[" + config.family() + ", " + dir + ", E=" + config.embedDim() + ", " + options.precision() + "]";
+        return "Encoder[" + config.family() + ", " + dir + ", E=" + config.embedDim() + ", " + options.precision() + ", "
+                + backend + (backend == Backend.CUDA ? ":" + options.cudaDevice() : "") + "]";
     }
 }

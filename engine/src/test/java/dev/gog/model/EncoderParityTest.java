@@ -127,16 +127,7 @@ class EncoderParityTest {
             assertTrue(err <= 1e-4 * scale, c + " " + what + ": max abs error " + err + " > 1e-4 * " + scale);
         } else {
             int d = (int) ref.shape()[ref.shape().length - 1];
-            double worst = 1;
-            for (int row = 0; row < r.length / d; row++) {
-                double dot = 0, nr = 0, no = 0;
-                for (int k = 0; k < d; k++) {
-                    dot += (double) r[row * d + k] * o[row * d + k];
-                    nr += (double) r[row * d + k] * r[row * d + k];
-                    no += (double) o[row * d + k] * o[row * d + k];
-                }
-                worst = Math.min(worst, dot / Math.sqrt(nr * no));
-            }
+            double worst = dev.gog.testing.Similarity.minRowCosine(r, o, d);
             assertTrue(worst >= 0.999, c + " " + what + ": cosine " + worst + " < 0.999");
         }
     }
