@@ -65,6 +65,12 @@ public final class BuiltinPolicy implements Policy {
         return "builtin";
     }
 
+    /** True: the gaze turn needs the analysis, so it runs while the glance searches. */
+    @Override
+    public boolean wantsPerception() {
+        return true;
+    }
+
     @Override
     public CompletableFuture<PolicyTurn> next(PolicyContext ctx) {
         List<Step> history = ctx.history();

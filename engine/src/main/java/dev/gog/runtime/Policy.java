@@ -24,6 +24,15 @@ public interface Policy extends AutoCloseable {
      */
     CompletableFuture<PolicyTurn> next(PolicyContext context);
 
+    /**
+     * Whether the engine should start the Selective Gaze analysis ({@link PolicyContext#perception()})
+     * as soon as the image is decoded, concurrently with the first turn, because this policy will
+     * need it. The default is false (computed on the policy's first call).
+     */
+    default boolean wantsPerception() {
+        return false;
+    }
+
     /** Releases connections and threads; idempotent. The default does nothing. */
     @Override
     default void close() {}

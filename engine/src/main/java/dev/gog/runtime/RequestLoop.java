@@ -116,6 +116,7 @@ final class RequestLoop implements PolicyContext {
                 throw new CancellationException(cancelReason);
             }
             addStage("decode", ms(System.nanoTime() - t0));
+            if (engine.policy.wantsPerception()) perception(); // overlaps the first turn's searches
             while (true) {
                 if (turn >= options.maxTurns()) {
                     stop = "max_turns";

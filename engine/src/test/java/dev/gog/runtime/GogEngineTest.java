@@ -119,6 +119,21 @@ class GogEngineTest {
     }
 
     @Test
+    void theBuiltinPolicysAnalysisRunsWhileTheGlanceSearches() {
+        // the glance takes 400 ms; the Selective Gaze analysis started at decode is ready when the gaze turn asks
+        FakeProvider p = new FakeProvider(EnumSet.of(Capability.IMAGE_BY_EMBEDDING, Capability.TEXT),
+                q -> CompletableFuture.supplyAsync(() -> FakeProvider.response(FakeProvider.results("Fort Manoel", FORT, 0.5, "B", "b", 0.5)),
+                        CompletableFuture.delayedExecutor(400, TimeUnit.MILLISECONDS)));
+        try (GogEngine e = engine(new BuiltinPolicy(), p)) {
+            Answer a = e.ask(photo, "Who commissioned this building?").join();
+            Step gaze = a.trace().steps().stream().filter(s -> s.action() == ActionType.GAZE).findFirst().orElseThrow();
+            double waited = gaze.timingsMs().get("perceive_wait");
+            assertTrue(waited < 50, "the gaze turn waited " + waited + " ms for the analysis");
+            assertTrue(a.trace().stagesMs().get("perceive") > 0);
+        }
+    }
+
+    @Test
     void actionsOfOneTurnRunConcurrently() throws Exception {
         CountDownLatch both = new CountDownLatch(2);
         FakeProvider p = new FakeProvider(EnumSet.of(Capability.IMAGE_BY_EMBEDDING, Capability.TEXT), q -> CompletableFuture.supplyAsync(() -> {
