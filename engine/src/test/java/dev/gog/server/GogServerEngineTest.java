@@ -89,7 +89,13 @@ class GogServerEngineTest {
             assertEquals(400, r.statusCode(), r.body());
             assertEquals("invalid_image", JSON.readTree(r.body()).get("error").get("code").asText(), r.body());
 
+            // the server counts a request after its response is sent: poll until the 400 shows
+            String counted = "gog_http_server_requests_seconds_count{endpoint=\"/v1/ask\",status=\"400\"} 1";
             r = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            for (int i = 0; i < 100 && !r.body().contains(counted); i++) {
+                Thread.sleep(20);
+                r = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            }
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("gog_http_server_requests_seconds_count{endpoint=\"/v1/ask\",status=\"200\"} 1"), r.body());
             assertTrue(r.body().contains("gog_http_server_requests_seconds_count{endpoint=\"/v1/ask\",status=\"400\"} 1"), r.body());
