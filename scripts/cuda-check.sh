@@ -6,7 +6,9 @@
 #   bash scripts/cuda-check.sh [runs] [encoder-runs]
 #
 # On a machine with an NVIDIA GPU the tests compare the device with the scalar CPU reference
-# (preprocess, the CLIP / SigLIP encoder and Selective Gaze) and the benchmarks print timings.
+# (preprocess, the CLIP / SigLIP encoder and Selective Gaze; the device-resident forms against
+# the host forms, CUDA graphs against eager calls, reserve) and the benchmarks print timings
+# (bench_cuda_encoder ends with the device-resident path, graphs off and on, at batch 1 and 8).
 # Without one everything still builds; cuda_emulation runs (the kernels' per-thread code on the
 # host), as do cuda_encoder_host (the cuBLAS loader and the no-device statuses) and
 # cuda_gaze_host (the gaze entry points' no-device statuses), cuda_preprocess, cuda_encoder and

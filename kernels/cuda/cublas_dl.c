@@ -34,6 +34,7 @@ static const entry kEntries[] = {
     {"cublasGemmEx", offsetof(gog_cublas_api, gemm_ex), 1},
     {"cublasGemmStridedBatchedEx", offsetof(gog_cublas_api, gemm_strided_batched_ex), 1},
     {"cublasGetStatusString", offsetof(gog_cublas_api, get_status_string), 0},
+    {"cublasSetWorkspace_v2", offsetof(gog_cublas_api, set_workspace), 0},
 };
 
 gog_status gog_cublas_open(const char *const *names, int32_t n_names, gog_cublas_api *out) {

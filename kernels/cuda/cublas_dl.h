@@ -18,6 +18,7 @@
 
 #include <driver_types.h>  /* cudaStream_t */
 #include <library_types.h> /* cudaDataType: CUDA_R_32F, CUDA_R_16BF */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gog/gog.h"
@@ -77,9 +78,14 @@ typedef int32_t (*gog_cublasGemmStridedBatchedEx_fn)(
     cudaDataType Ctype, int ldc, long long strideC, int batch_count, int32_t compute_type,
     int32_t algo);
 typedef const char *(*gog_cublasGetStatusString_fn)(int32_t status);
+/* Gives the handle a fixed device workspace (256-byte aligned) instead of its own pool, so
+ * that cuBLAS allocates nothing during stream capture. cublasSetStream_v2 resets it to the
+ * default pool: set it after the stream. */
+typedef int32_t (*gog_cublasSetWorkspace_v2_fn)(gog_cublas_handle handle, void *workspace,
+                                                size_t workspace_bytes);
 
-/* The loaded library: every pointer is set except get_status_string, which older cuBLAS
- * releases lack (NULL then). */
+/* The loaded library: every pointer is set except get_status_string and set_workspace, which
+ * older cuBLAS releases lack (NULL then). */
 typedef struct gog_cublas_api {
     void *lib;         /* dlopen handle                                          */
     char name[64];     /* the name it was opened under, e.g. "libcublas.so.13"    */
@@ -90,6 +96,7 @@ typedef struct gog_cublas_api {
     gog_cublasGemmEx_fn gemm_ex;
     gog_cublasGemmStridedBatchedEx_fn gemm_strided_batched_ex;
     gog_cublasGetStatusString_fn get_status_string;
+    gog_cublasSetWorkspace_v2_fn set_workspace;
 } gog_cublas_api;
 
 /* Opens the first of `names` (dlopen names or paths, tried in order) that loads and exports

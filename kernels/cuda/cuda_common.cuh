@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstring>
 
 extern "C" {
 #include "common/internal.h"
@@ -70,6 +71,45 @@ inline gog_status check_device(int32_t device) {
     if (device < 0 || device >= n)
         return gog_fail(GOG_ERR_INVALID_ARGUMENT, "device %d is not a CUDA device ordinal (0..%d)",
                         (int)device, (int)(n - 1));
+    return GOG_OK;
+}
+
+/* GOG_OK when ptr is device (or managed) memory of `device`, else GOG_ERR_INVALID_ARGUMENT
+ * with a message naming `what` (host, pinned-host, unknown or another device's memory). Only
+ * the address itself is checked. */
+inline gog_status check_device_pointer(int32_t device, const void *ptr, const char *what) {
+    if (!ptr) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s is NULL", what);
+    cudaPointerAttributes a;
+    memset(&a, 0, sizeof a);
+    const cudaError_t e = cudaPointerGetAttributes(&a, ptr);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s (%p) is not CUDA memory (%s)", what, ptr,
+                        cudaGetErrorName(e));
+    }
+    if (a.type != cudaMemoryTypeDevice && a.type != cudaMemoryTypeManaged)
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s (%p) is %s memory, not device memory of CUDA device %d",
+                        what, ptr, a.type == cudaMemoryTypeHost ? "pinned host" : "host", (int)device);
+    if (a.device != device)
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s (%p) is memory of CUDA device %d, not of device %d",
+                        what, ptr, a.device, (int)device);
+    return GOG_OK;
+}
+
+/* GOG_OK when ptr (not NULL) is not device memory: host memory, pageable or pinned, or
+ * managed memory; else GOG_ERR_INVALID_ARGUMENT naming `what`. */
+inline gog_status check_host_pointer(const void *ptr, const char *what) {
+    if (!ptr) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s is NULL", what);
+    cudaPointerAttributes a;
+    memset(&a, 0, sizeof a);
+    const cudaError_t e = cudaPointerGetAttributes(&a, ptr);
+    if (e != cudaSuccess) { /* not known to CUDA at all: ordinary host memory */
+        (void)cudaGetLastError();
+        return GOG_OK;
+    }
+    if (a.type == cudaMemoryTypeDevice)
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "%s (%p) is device memory of CUDA device %d, not host memory",
+                        what, ptr, a.device);
     return GOG_OK;
 }
 

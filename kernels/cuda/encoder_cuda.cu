@@ -22,8 +22,19 @@
  * Memory: weights are uploaded once at creation (bf16 for the linear layers under BF16, fp32
  * otherwise; the token table in its checkpoint dtype). Each call lays its activations out in
  * one device workspace and its host transfers in one pinned buffer; both only grow and are
- * reused, so a warm encoder makes no allocation per call. Position tables for grids other
- * than the trained one are resampled on the host and cached on the device (16 grids).
+ * reused, so a warm encoder makes no allocation per call. One function per tower computes a
+ * call's layout and sizes (image_layout, text_layout): the calls and
+ * gog_cuda_encoder_reserve use it. Position tables for grids other than the trained one are
+ * resampled on the host and cached on the device (16 grids). cuBLAS gets a fixed workspace of
+ * the encoder's (cublasSetWorkspace_v2, when the library has it).
+ *
+ * Image forms: forward_image enqueues the forward between device buffers and does nothing
+ * else (no synchronisation, no allocation, no host work: position tables and the workspace are
+ * ready before it). The device form runs it between the caller's buffers; the host form is
+ * an upload into the workspace, the same forward, a download. With graphs on (run_image), the
+ * forward of a key (shape and every buffer address) runs eagerly the first time, is captured
+ * (thread-local mode) and launched the second, replayed afterwards; any graph failure is
+ * recorded and that key runs eagerly from then on.
  *
  * Concurrency: one stream and one cuBLAS handle per encoder, a mutex around every call; each
  * call ends with its stream synchronised, also after a failure, so the next call (or destroy)
@@ -34,6 +45,7 @@
 #include <pthread.h>
 
 #include <cmath>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -60,6 +72,9 @@ constexpr size_t kGrowStep = (size_t)1 << 20;     /* workspace sizes round up to
 constexpr size_t kUploadChunk = (size_t)8 << 20;  /* bytes of pixels per upload copy       */
 constexpr unsigned kElementBlock = 256;           /* threads of element-wise kernels       */
 constexpr int64_t kMaxBlocks = (int64_t)1 << 20;  /* grid cap; kernels stride beyond it    */
+constexpr int32_t kGraphs = 16;                   /* CUDA graphs kept (LRU)                */
+constexpr size_t kBlasWorkspace = (size_t)32 << 20; /* cuBLAS's fixed workspace (its Hopper
+                                                       default pool size)                 */
 
 /* ----------------------------------------------------------------------------------------
  * Errors and the current device
@@ -157,6 +172,26 @@ struct Tower {
     int32_t cache_n = 0;
 };
 
+/* What a captured image forward depends on besides the weights (fixed for the encoder's
+ * life): the shape and every buffer address baked into the graph. */
+struct GraphKey {
+    int32_t batch = 0, height = 0, width = 0;
+    const void *pix = nullptr, *emb = nullptr, *dense = nullptr, *ws = nullptr, *pos = nullptr;
+    bool operator==(const GraphKey &o) const {
+        return batch == o.batch && height == o.height && width == o.width && pix == o.pix &&
+               emb == o.emb && dense == o.dense && ws == o.ws && pos == o.pos;
+    }
+};
+
+/* A key seen once (warm, exec NULL), captured (exec set) or given up on (failed). */
+struct GraphEntry {
+    bool used = false;
+    bool failed = false;
+    GraphKey key;
+    cudaGraphExec_t exec = nullptr;
+    uint64_t last_use = 0;
+};
+
 } // namespace
 
 struct gog_cuda_encoder {
@@ -176,6 +211,14 @@ struct gog_cuda_encoder {
     size_t ws_cap = 0;
     void *pin = nullptr;     /* pinned staging of a call */
     size_t pin_cap = 0;
+    /* CUDA graphs of the image forward (gog_cuda_encoder_set_graphs) */
+    bool graphs_on = false;
+    bool graphs_available = false; /* cuBLAS has a fixed workspace (blas_ws)              */
+    void *blas_ws = nullptr;       /* owned through allocs                                */
+    GraphEntry graphs[kGraphs];
+    uint64_t graph_clock = 0;
+    int64_t replays = 0;
+    char graph_failure[320] = "";
 };
 
 namespace {
@@ -461,10 +504,35 @@ bool round_up(size_t bytes, size_t step, size_t *out) {
     return true;
 }
 
+/* Records why a graph could not be used (gog_cuda_encoder_graph_info). */
+__attribute__((format(printf, 2, 3))) void graph_note(gog_cuda_encoder *e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->graph_failure, sizeof e->graph_failure, fmt, ap);
+    va_end(ap);
+}
+
+void drop_graph(GraphEntry &g) {
+    if (g.exec) {
+        (void)cudaGraphExecDestroy(g.exec);
+        (void)cudaGetLastError();
+    }
+    g = GraphEntry();
+}
+
+/* Drops every graph (all of them, or those that read the position table `pos`). The stream
+ * is idle whenever this runs. */
+void drop_graphs(gog_cuda_encoder *e, const void *pos = nullptr) {
+    for (GraphEntry &g : e->graphs)
+        if (g.used && (!pos || g.key.pos == pos)) drop_graph(g);
+}
+
 /* Grows the device workspace to at least `bytes` (contents are not kept). The stream is idle
- * here: every call ends synchronised. */
+ * here: every call ends synchronised. Growing drops the graphs, which point into the old
+ * workspace. */
 gog_status reserve_workspace(gog_cuda_encoder *e, size_t bytes) {
     if (bytes <= e->ws_cap && e->ws) return GOG_OK;
+    drop_graphs(e);
     size_t want;
     if (!round_up(bytes ? bytes : 1, kGrowStep, &want))
         return gog_fail(GOG_ERR_LIMIT_EXCEEDED, "device workspace of %zu bytes is too large", bytes);
@@ -713,6 +781,7 @@ gog_status patch_positions(gog_cuda_encoder *e, int32_t rows, int32_t cols, cons
         }
     }
     if (t->cache_n >= kPosCache) { /* evict the oldest (no queued work uses it: the stream is idle) */
+        drop_graphs(e, t->cache[0].table);
         (void)cudaFree(t->cache[0].table);
         (void)cudaGetLastError();
         memmove(t->cache, t->cache + 1, (size_t)(t->cache_n - 1) * sizeof *t->cache);
@@ -795,62 +864,77 @@ gog_status finish(gog_cuda_encoder *e, gog_status st, const char *what) {
     return GOG_OK;
 }
 
-gog_status encode_image_locked(gog_cuda_encoder *e, const float *pixels, int32_t batch, int32_t height,
-                               int32_t width, int32_t rows, int32_t cols, float *embeds, float *dense) {
+/* ----------------------------------------------------------------------------------------
+ * Image calls: one size computation, one forward, host and device forms
+ * -------------------------------------------------------------------------------------- */
+
+struct ImageShape {
+    int32_t batch = 0, height = 0, width = 0, rows = 0, cols = 0;
+    bool dense = false;
+};
+
+/* The buffers of an image call in the workspace. pix, emb and dense are the host form's
+ * transfer buffers (laid out for the device form too, unused there, so that both forms need
+ * the same workspace and a reservation covers both). */
+struct ImageBufs {
+    Work w;
+    float *pix = nullptr, *cols = nullptr, *emb = nullptr, *dense = nullptr;
+};
+
+/* The one size computation of an image call: lays the buffers out over base (NULL: sizes
+ * only) and gives the workspace and pinned staging bytes. Fails with LIMIT_EXCEEDED for a
+ * call too large. */
+gog_status image_layout(const gog_cuda_encoder *e, const ImageShape &sh, char *base, ImageBufs *b,
+                        size_t *ws_bytes, size_t *pin_bytes) {
     const Tower &t = e->vision;
-    const bool clip = e->clip;
     const int32_t D = t.cfg.hidden, F = t.cfg.intermediate, C = t.cfg.channels, p = t.cfg.patch_size;
     const int32_t E = e->cfg.embed_dim, H = t.cfg.heads;
-    const int32_t N = rows * cols, T = N + (clip ? 1 : 0), K = C * p * p;
-    const int64_t M = (int64_t)batch * T;
+    const int32_t N = sh.rows * sh.cols, T = N + (e->clip ? 1 : 0), K = C * p * p;
+    const int64_t M = (int64_t)sh.batch * T;
     const int64_t hw = D > K ? D : K;
     if ((double)M * ((double)D + hw + 4.0 * D + F) > 4e9) {
         return gog_fail(GOG_ERR_LIMIT_EXCEEDED, "batch %d of %dx%d images needs too much scratch memory",
-                        batch, width, height);
+                        sh.batch, sh.width, sh.height);
     }
-    const size_t pix_n = (size_t)batch * C * height * width;
-    const size_t emb_n = (size_t)batch * E, dense_n = dense ? (size_t)batch * N * E : 0;
-
-    const float *pos = nullptr;
-    ENC_TRY(patch_positions(e, rows, cols, &pos));
-
-    /* Layout: pixels, patches, the common buffers, outputs. */
+    const size_t pix_n = (size_t)sh.batch * C * sh.height * sh.width;
+    const size_t emb_n = (size_t)sh.batch * E, dense_n = sh.dense ? (size_t)sh.batch * N * E : 0;
     int64_t kin = K > D ? K : D;
     if (F > kin) kin = F;
-    Work w;
-    float *d_pix = nullptr, *d_cols = nullptr, *d_emb = nullptr, *d_dense = nullptr;
-    for (int pass = 0; pass < 2; pass++) {
-        Arena ar;
-        ar.base = pass ? static_cast<char *>(e->ws) : nullptr;
-        d_pix = ar.take<float>(pix_n);
-        d_cols = ar.take<float>((size_t)batch * N * K);
-        layout_common(ar, w, e->bf16, batch, T, D, F, E, H, kin);
-        d_emb = ar.take<float>(emb_n);
-        d_dense = ar.take<float>(dense_n);
-        if (!pass) ENC_TRY(reserve_workspace(e, ar.used));
-    }
+    Arena ar;
+    ar.base = base;
+    b->pix = ar.take<float>(pix_n);
+    b->cols = ar.take<float>((size_t)sh.batch * N * K);
+    layout_common(ar, b->w, e->bf16, sh.batch, T, D, F, E, H, kin);
+    b->emb = ar.take<float>(emb_n);
+    b->dense = sh.dense ? ar.take<float>(dense_n) : nullptr;
+    *ws_bytes = ar.used;
     const size_t in_bytes = pix_n * sizeof(float), out_bytes = (emb_n + dense_n) * sizeof(float);
-    ENC_TRY(reserve_pinned(e, in_bytes > out_bytes ? in_bytes : out_bytes));
-    float *pin = static_cast<float *>(e->pin);
-    const cudaStream_t s = e->stream;
+    *pin_bytes = in_bytes > out_bytes ? in_bytes : out_bytes;
+    return GOG_OK;
+}
 
-    /* Upload in pieces, so that filling the staging overlaps the copies already queued. */
-    for (size_t off = 0; off < in_bytes; off += kUploadChunk) {
-        const size_t len = in_bytes - off < kUploadChunk ? in_bytes - off : kUploadChunk;
-        memcpy(reinterpret_cast<char *>(pin) + off, reinterpret_cast<const char *>(pixels) + off, len);
-        GOG_CU_TRY("cudaMemcpyAsync (pixels to the device)",
-                     cudaMemcpyAsync(reinterpret_cast<char *>(d_pix) + off, reinterpret_cast<char *>(pin) + off,
-                                     len, cudaMemcpyHostToDevice, s));
-    }
+/* Enqueues the image forward on the encoder's stream: d_pix [batch][C][H][W] to d_emb
+ * [batch][E] and, unless NULL, d_dense [batch * N][E], with the activations in b. Pure
+ * device work (no host synchronisation, no allocation), so that it can be captured. */
+gog_status forward_image(gog_cuda_encoder *e, ImageBufs &b, const ImageShape &sh, const float *pos,
+                         const float *d_pix, float *d_emb, float *d_dense) {
+    const Tower &t = e->vision;
+    const bool clip = e->clip;
+    const int32_t D = t.cfg.hidden, C = t.cfg.channels, p = t.cfg.patch_size, E = e->cfg.embed_dim;
+    const int32_t batch = sh.batch, rows = sh.rows, cols = sh.cols;
+    const int32_t N = rows * cols, T = N + (clip ? 1 : 0), K = C * p * p;
+    const int64_t M = (int64_t)batch * T;
+    Work &w = b.w;
+    const cudaStream_t s = e->stream;
 
     /* Patches -> [B*N][K] -> patch-embedding GEMM (no bias here) -> tokens with bias and
      * positions (and the class token). */
     im2col_kernel<<<element_blocks((int64_t)batch * N * K), kElementBlock, 0, s>>>(
-        d_pix, batch, C, height, width, p, rows, cols, d_cols);
+        d_pix, batch, C, sh.height, sh.width, p, rows, cols, b.cols);
     ENC_TRY(launched("the im2col kernel"));
     Linear patch = t.patch;
     patch.bias = nullptr; /* added by embed_patches_kernel, before the position, as the CPU does */
-    ENC_TRY(linear(e, w, patch, d_cols, K, (int64_t)batch * N, w.g, D, 0, false, "patch embedding"));
+    ENC_TRY(linear(e, w, patch, b.cols, K, (int64_t)batch * N, w.g, D, 0, false, "patch embedding"));
     embed_patches_kernel<<<element_blocks(M * D), kElementBlock, 0, s>>>(
         w.g, t.patch.bias, pos, clip ? t.cls : nullptr, t.pos, batch, N, D, w.x);
     ENC_TRY(launched("the patch embedding kernel"));
@@ -859,7 +943,7 @@ gog_status encode_image_locked(gog_cuda_encoder *e, const float *pixels, int32_t
     if (clip) {
         ENC_TRY(layernorm(e, w.x, D, w.x, D, M, D, t.pre_g, t.pre_b, t.cfg.eps));
         ENC_TRY(run_layers(e, w, t, batch, T, false, 0, L - 1));
-        if (dense) {
+        if (d_dense) {
             /* MaskCLIP: out_proj(v_proj(LN1(y))) with y the last layer's input. */
             const Layer &last = t.layers[L - 1];
             ENC_TRY(layernorm(e, w.x, D, w.h, D, M, D, last.ln1_g, last.ln1_b, t.cfg.eps));
@@ -878,22 +962,179 @@ gog_status encode_image_locked(gog_cuda_encoder *e, const float *pixels, int32_t
     } else {
         ENC_TRY(run_layers(e, w, t, batch, T, false, 0, L));
         ENC_TRY(layernorm(e, w.x, D, w.x, D, M, D, t.post_g, t.post_b, t.cfg.eps));
-        ENC_TRY(siglip_head(e, w, batch, T, d_emb, dense ? d_dense : nullptr));
+        ENC_TRY(siglip_head(e, w, batch, T, d_emb, d_dense));
     }
-
-    GOG_CU_TRY("cudaMemcpyAsync (embeddings to the host)",
-                 cudaMemcpyAsync(pin, d_emb, emb_n * sizeof(float), cudaMemcpyDeviceToHost, s));
-    if (dense)
-        GOG_CU_TRY("cudaMemcpyAsync (dense features to the host)",
-                     cudaMemcpyAsync(pin + emb_n, d_dense, dense_n * sizeof(float), cudaMemcpyDeviceToHost, s));
-    ENC_TRY(finish(e, GOG_OK, "encoding images"));
-    memcpy(embeds, pin, emb_n * sizeof(float));
-    if (dense) memcpy(dense, pin + emb_n, dense_n * sizeof(float));
     return GOG_OK;
 }
 
-gog_status encode_text_locked(gog_cuda_encoder *e, const int32_t *ids, int32_t batch, int32_t length,
-                              const int32_t *pool_at, float *embeds) {
+/* The graph entry of key k, or a new one (the least recently used dropped when all are
+ * taken); *fresh says which. */
+GraphEntry *graph_entry(gog_cuda_encoder *e, const GraphKey &k, bool *fresh) {
+    GraphEntry *free_slot = nullptr, *oldest = nullptr;
+    for (GraphEntry &g : e->graphs) {
+        if (g.used && g.key == k) {
+            g.last_use = ++e->graph_clock;
+            *fresh = false;
+            return &g;
+        }
+        if (!g.used && !free_slot) free_slot = &g;
+        if (g.used && (!oldest || g.last_use < oldest->last_use)) oldest = &g;
+    }
+    GraphEntry *g = free_slot ? free_slot : oldest;
+    drop_graph(*g);
+    g->used = true;
+    g->key = k;
+    g->last_use = ++e->graph_clock;
+    *fresh = true;
+    return g;
+}
+
+/* Gives up on graphs for g's key after a CUDA failure (recorded, error cleared). */
+void graph_failed(gog_cuda_encoder *e, GraphEntry *g, const char *what, cudaError_t err) {
+    (void)cudaGetLastError();
+    graph_note(e, "%s failed for batch %d at %dx%d: %s (%s); running that shape eagerly", what,
+               g->key.batch, g->key.width, g->key.height, cudaGetErrorName(err), cudaGetErrorString(err));
+    if (g->exec) {
+        (void)cudaGraphExecDestroy(g->exec);
+        (void)cudaGetLastError();
+        g->exec = nullptr;
+    }
+    g->failed = true;
+}
+
+/* Enqueues the image forward: eagerly, or through a CUDA graph when graphs are on (replayed
+ * for a key seen before, captured at the second call of a key: the first, eager, call has made
+ * every lazy initialisation of the kernels and of cuBLAS outside the capture). A graph problem
+ * falls back to the eager forward. */
+gog_status run_image(gog_cuda_encoder *e, ImageBufs &b, const ImageShape &sh, const float *pos,
+                     const float *d_pix, float *d_emb, float *d_dense) {
+    if (!e->graphs_on || !e->graphs_available) return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    GraphKey k;
+    k.batch = sh.batch;
+    k.height = sh.height;
+    k.width = sh.width;
+    k.pix = d_pix;
+    k.emb = d_emb;
+    k.dense = d_dense;
+    k.ws = e->ws;
+    k.pos = pos;
+    bool fresh = false;
+    GraphEntry *g = graph_entry(e, k, &fresh);
+    if (fresh || g->failed) return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    if (g->exec) {
+        const cudaError_t err = cudaGraphLaunch(g->exec, e->stream);
+        if (err == cudaSuccess) {
+            e->replays++;
+            return GOG_OK;
+        }
+        graph_failed(e, g, "cudaGraphLaunch", err);
+        return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    }
+    /* Capture. */
+    cudaError_t err = cudaStreamBeginCapture(e->stream, cudaStreamCaptureModeThreadLocal);
+    if (err != cudaSuccess) {
+        graph_failed(e, g, "cudaStreamBeginCapture", err);
+        return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    }
+    const gog_status st = forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    char why[256] = "";
+    if (st != GOG_OK) snprintf(why, sizeof why, "%s", gog_last_error());
+    cudaGraph_t graph = nullptr;
+    err = cudaStreamEndCapture(e->stream, &graph);
+    if (st != GOG_OK || err != cudaSuccess || !graph) {
+        if (graph) (void)cudaGraphDestroy(graph);
+        (void)cudaGetLastError();
+        if (st != GOG_OK)
+            graph_note(e, "capturing the forward of batch %d at %dx%d failed: %s (cudaStreamEndCapture: %s); "
+                       "running that shape eagerly", sh.batch, sh.width, sh.height, why, cudaGetErrorName(err));
+        else
+            graph_note(e, "cudaStreamEndCapture failed for batch %d at %dx%d: %s (%s); running that shape eagerly",
+                       sh.batch, sh.width, sh.height, cudaGetErrorName(err), cudaGetErrorString(err));
+        g->failed = true;
+        return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    }
+    cudaGraphExec_t exec = nullptr;
+    err = cudaGraphInstantiate(&exec, graph, 0);
+    (void)cudaGraphDestroy(graph);
+    if (err != cudaSuccess) {
+        graph_failed(e, g, "cudaGraphInstantiate", err);
+        return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    }
+    g->exec = exec;
+    err = cudaGraphLaunch(exec, e->stream);
+    if (err != cudaSuccess) {
+        graph_failed(e, g, "cudaGraphLaunch", err);
+        return forward_image(e, b, sh, pos, d_pix, d_emb, d_dense);
+    }
+    return GOG_OK;
+}
+
+/* Host form: pixels up through the pinned staging, the forward, the outputs back. */
+gog_status encode_image_locked(gog_cuda_encoder *e, const float *pixels, const ImageShape &sh,
+                               float *embeds, float *dense) {
+    const float *pos = nullptr;
+    ENC_TRY(patch_positions(e, sh.rows, sh.cols, &pos));
+    ImageBufs b;
+    size_t ws_bytes = 0, pin_bytes = 0;
+    ENC_TRY(image_layout(e, sh, nullptr, &b, &ws_bytes, &pin_bytes));
+    ENC_TRY(reserve_workspace(e, ws_bytes));
+    ENC_TRY(reserve_pinned(e, pin_bytes));
+    ENC_TRY(image_layout(e, sh, static_cast<char *>(e->ws), &b, &ws_bytes, &pin_bytes));
+    const Tower &t = e->vision;
+    const size_t pix_n = (size_t)sh.batch * t.cfg.channels * sh.height * sh.width;
+    const size_t emb_n = (size_t)sh.batch * e->cfg.embed_dim;
+    const size_t dense_n = sh.dense ? (size_t)sh.batch * sh.rows * sh.cols * e->cfg.embed_dim : 0;
+    const size_t in_bytes = pix_n * sizeof(float);
+    float *pin = static_cast<float *>(e->pin);
+    const cudaStream_t s = e->stream;
+
+    /* Upload in pieces, so that filling the staging overlaps the copies already queued. */
+    for (size_t off = 0; off < in_bytes; off += kUploadChunk) {
+        const size_t len = in_bytes - off < kUploadChunk ? in_bytes - off : kUploadChunk;
+        memcpy(reinterpret_cast<char *>(pin) + off, reinterpret_cast<const char *>(pixels) + off, len);
+        GOG_CU_TRY("cudaMemcpyAsync (pixels to the device)",
+                   cudaMemcpyAsync(reinterpret_cast<char *>(b.pix) + off, reinterpret_cast<char *>(pin) + off,
+                                   len, cudaMemcpyHostToDevice, s));
+    }
+    ENC_TRY(run_image(e, b, sh, pos, b.pix, b.emb, b.dense));
+    GOG_CU_TRY("cudaMemcpyAsync (embeddings to the host)",
+               cudaMemcpyAsync(pin, b.emb, emb_n * sizeof(float), cudaMemcpyDeviceToHost, s));
+    if (sh.dense)
+        GOG_CU_TRY("cudaMemcpyAsync (dense features to the host)",
+                   cudaMemcpyAsync(pin + emb_n, b.dense, dense_n * sizeof(float), cudaMemcpyDeviceToHost, s));
+    ENC_TRY(finish(e, GOG_OK, "encoding images"));
+    memcpy(embeds, pin, emb_n * sizeof(float));
+    if (sh.dense) memcpy(dense, pin + emb_n, dense_n * sizeof(float));
+    return GOG_OK;
+}
+
+/* Device form: the forward between the caller's device buffers. */
+gog_status encode_image_device_locked(gog_cuda_encoder *e, const float *pixels_dev, const ImageShape &sh,
+                                      float *embeds_dev, float *dense_dev) {
+    const float *pos = nullptr;
+    ENC_TRY(patch_positions(e, sh.rows, sh.cols, &pos));
+    ImageBufs b;
+    size_t ws_bytes = 0, pin_bytes = 0;
+    ENC_TRY(image_layout(e, sh, nullptr, &b, &ws_bytes, &pin_bytes));
+    ENC_TRY(reserve_workspace(e, ws_bytes));
+    ENC_TRY(image_layout(e, sh, static_cast<char *>(e->ws), &b, &ws_bytes, &pin_bytes));
+    ENC_TRY(run_image(e, b, sh, pos, pixels_dev, embeds_dev, dense_dev));
+    return finish(e, GOG_OK, "encoding images");
+}
+
+/* ----------------------------------------------------------------------------------------
+ * Text calls
+ * -------------------------------------------------------------------------------------- */
+
+struct TextBufs {
+    Work w;
+    int32_t *ids = nullptr; /* [M] ids, then [batch] pooling positions */
+    float *emb = nullptr;
+};
+
+/* The one size computation of a text call (see image_layout). */
+gog_status text_layout(const gog_cuda_encoder *e, int32_t batch, int32_t length, char *base, TextBufs *b,
+                       size_t *ws_bytes, size_t *pin_bytes) {
     const Tower &t = e->text;
     const int32_t D = t.cfg.hidden, F = t.cfg.intermediate, E = e->cfg.embed_dim, H = t.cfg.heads;
     const int64_t M = (int64_t)batch * length;
@@ -902,20 +1143,34 @@ gog_status encode_text_locked(gog_cuda_encoder *e, const int32_t *ids, int32_t b
                         batch, length);
     }
     const int64_t kin = D > F ? D : F;
-    Work w;
-    int32_t *d_ids = nullptr;
-    float *d_emb = nullptr;
-    for (int pass = 0; pass < 2; pass++) {
-        Arena ar;
-        ar.base = pass ? static_cast<char *>(e->ws) : nullptr;
-        d_ids = ar.take<int32_t>((size_t)M + (size_t)batch); /* ids, then the pooling positions */
-        layout_common(ar, w, e->bf16, batch, length, D, F, E, H, kin);
-        d_emb = ar.take<float>((size_t)batch * E);
-        if (!pass) ENC_TRY(reserve_workspace(e, ar.used));
-    }
+    Arena ar;
+    ar.base = base;
+    b->ids = ar.take<int32_t>((size_t)M + (size_t)batch);
+    layout_common(ar, b->w, e->bf16, batch, length, D, F, E, H, kin);
+    b->emb = ar.take<float>((size_t)batch * E);
+    *ws_bytes = ar.used;
     const size_t in_bytes = ((size_t)M + (size_t)batch) * sizeof(int32_t);
     const size_t out_bytes = (size_t)batch * E * sizeof(float);
-    ENC_TRY(reserve_pinned(e, in_bytes > out_bytes ? in_bytes : out_bytes));
+    *pin_bytes = in_bytes > out_bytes ? in_bytes : out_bytes;
+    return GOG_OK;
+}
+
+gog_status encode_text_locked(gog_cuda_encoder *e, const int32_t *ids, int32_t batch, int32_t length,
+                              const int32_t *pool_at, float *embeds) {
+    const Tower &t = e->text;
+    const int32_t D = t.cfg.hidden, E = e->cfg.embed_dim;
+    const int64_t M = (int64_t)batch * length;
+    TextBufs b;
+    size_t ws_bytes = 0, pin_bytes = 0;
+    ENC_TRY(text_layout(e, batch, length, nullptr, &b, &ws_bytes, &pin_bytes));
+    ENC_TRY(reserve_workspace(e, ws_bytes));
+    ENC_TRY(reserve_pinned(e, pin_bytes));
+    ENC_TRY(text_layout(e, batch, length, static_cast<char *>(e->ws), &b, &ws_bytes, &pin_bytes));
+    Work &w = b.w;
+    int32_t *d_ids = b.ids;
+    float *d_emb = b.emb;
+    const size_t in_bytes = ((size_t)M + (size_t)batch) * sizeof(int32_t);
+    const size_t out_bytes = (size_t)batch * E * sizeof(float);
     const cudaStream_t s = e->stream;
     int32_t *pin_ids = static_cast<int32_t *>(e->pin);
     memcpy(pin_ids, ids, (size_t)M * sizeof(int32_t));
@@ -954,6 +1209,30 @@ bool env_flag(const char *name) {
     return v && v[0] == '1' && v[1] == '\0';
 }
 
+/* Gives cuBLAS a fixed workspace of the encoder's (after the stream is set: setting the
+ * stream resets it), always, so that eager calls and graphs run the same GEMM algorithms.
+ * Graphs are available only when that worked; otherwise the reason is kept and creation goes
+ * on (a graph problem never fails the encoder). */
+gog_status setup_blas_workspace(gog_cuda_encoder *e) {
+    if (!e->blas->set_workspace) {
+        graph_note(e, "CUDA graphs unavailable: %s has no cublasSetWorkspace_v2 (cuBLAS would allocate "
+                   "during capture)", e->blas->name);
+        return GOG_OK;
+    }
+    if (dev_alloc(e, kBlasWorkspace, &e->blas_ws, "cuBLAS workspace") != GOG_OK) {
+        graph_note(e, "CUDA graphs unavailable: %s", gog_last_error());
+        e->blas_ws = nullptr;
+        return GOG_OK;
+    }
+    const int32_t bs = e->blas->set_workspace(e->handle, e->blas_ws, kBlasWorkspace);
+    if (bs != GOG_CUBLAS_STATUS_SUCCESS) {
+        graph_note(e, "CUDA graphs unavailable: cublasSetWorkspace_v2 failed: %s", gog_cublas_status_name(bs));
+        return GOG_OK;
+    }
+    e->graphs_available = true;
+    return GOG_OK;
+}
+
 } // namespace
 
 /* ------------------------------------------------------------------------------------------
@@ -966,6 +1245,7 @@ extern "C" GOG_API void gog_cuda_encoder_destroy(gog_cuda_encoder *e) {
         DeviceScope scope;
         (void)scope.enter_quiet(e->device);
         if (e->stream) (void)cudaStreamSynchronize(e->stream);
+        drop_graphs(e);
         for (size_t i = 0; i < e->n_allocs; i++) (void)cudaFree(e->allocs[i]);
         Tower *towers[2] = {&e->vision, &e->text};
         for (Tower *t : towers)
@@ -1038,6 +1318,7 @@ extern "C" GOG_API gog_status gog_cuda_encoder_create(int32_t device, const gog_
             if (st == GOG_OK && (bs = blas->set_math_mode(e->handle, GOG_CUBLAS_DEFAULT_MATH)) != GOG_CUBLAS_STATUS_SUCCESS)
                 st = gog_cublas_fail(blas, bs, "cublasSetMathMode");
         }
+        if (st == GOG_OK) st = setup_blas_workspace(e);
         Builder b{e, &w};
         if (st == GOG_OK && e->has_vision) st = build_vision(b);
         if (st == GOG_OK && e->has_text) st = build_text(b);
@@ -1067,7 +1348,14 @@ extern "C" GOG_API gog_status gog_cuda_encoder_encode_image(gog_cuda_encoder *e,
         DeviceScope scope;
         st = scope.enter(e->device);
         if (st == GOG_OK) {
-            st = encode_image_locked(e, pixels, batch, height, width, rows, cols, embeds, dense);
+            ImageShape sh;
+            sh.batch = batch;
+            sh.height = height;
+            sh.width = width;
+            sh.rows = rows;
+            sh.cols = cols;
+            sh.dense = dense != nullptr;
+            st = encode_image_locked(e, pixels, sh, embeds, dense);
             if (st != GOG_OK) (void)finish(e, st, "encoding images");
         }
     }
@@ -1126,4 +1414,117 @@ extern "C" GOG_API gog_status gog_cuda_encoder_encode_text(gog_cuda_encoder *e, 
     pthread_mutex_unlock(&e->lock);
     free(at);
     return st;
+}
+
+extern "C" GOG_API gog_status gog_cuda_encoder_encode_image_device(gog_cuda_encoder *e, const float *pixels_dev,
+                                                                   int32_t batch, int32_t height, int32_t width,
+                                                                   float *embeds_dev, float *dense_dev) {
+    if (!e) return null_encoder();
+    if (!pixels_dev || !embeds_dev) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (batch < 1 || batch > 65536) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "batch %d out of range [1, 65536]", batch);
+    if (!e->has_vision) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "the encoder has no vision tower");
+    int32_t rows = 0, cols = 0;
+    const gog_status grid = gog_encoder_patch_grid(e->vision.cfg.patch_size, height, width, &rows, &cols);
+    if (grid != GOG_OK) return grid;
+    pthread_mutex_lock(&e->lock);
+    gog_status st;
+    {
+        DeviceScope scope;
+        st = scope.enter(e->device);
+        if (st == GOG_OK) st = check_device_pointer(e->device, pixels_dev, "pixels_dev");
+        if (st == GOG_OK) st = check_device_pointer(e->device, embeds_dev, "embeds_dev");
+        if (st == GOG_OK && dense_dev) st = check_device_pointer(e->device, dense_dev, "dense_dev");
+        if (st == GOG_OK) {
+            ImageShape sh;
+            sh.batch = batch;
+            sh.height = height;
+            sh.width = width;
+            sh.rows = rows;
+            sh.cols = cols;
+            sh.dense = dense_dev != nullptr;
+            st = encode_image_device_locked(e, pixels_dev, sh, embeds_dev, dense_dev);
+            if (st != GOG_OK) (void)finish(e, st, "encoding images");
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    return st;
+}
+
+extern "C" GOG_API gog_status gog_cuda_encoder_reserve(gog_cuda_encoder *e, int32_t max_batch, int32_t max_height,
+                                                       int32_t max_width, int32_t max_text_batch,
+                                                       int32_t max_text_length) {
+    if (!e) return null_encoder();
+    if (max_batch < 0 || max_batch > 65536)
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "max_batch %d out of range [0, 65536]", max_batch);
+    if (max_text_batch < 0 || max_text_batch > 65536)
+        return gog_fail(GOG_ERR_INVALID_ARGUMENT, "max_text_batch %d out of range [0, 65536]", max_text_batch);
+    size_t ws_need = 0, pin_need = 0;
+    if (max_batch > 0) {
+        if (!e->has_vision) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "the encoder has no vision tower");
+        ImageShape sh;
+        ENC_TRY(gog_encoder_patch_grid(e->vision.cfg.patch_size, max_height, max_width, &sh.rows, &sh.cols));
+        sh.batch = max_batch;
+        sh.height = max_height;
+        sh.width = max_width;
+        sh.dense = true; /* the worst case: dense features requested */
+        ImageBufs b;
+        ENC_TRY(image_layout(e, sh, nullptr, &b, &ws_need, &pin_need));
+    }
+    if (max_text_batch > 0) {
+        if (!e->has_text) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "the encoder has no text tower");
+        if (max_text_length < 1 || max_text_length > e->text.cfg.max_positions)
+            return gog_fail(GOG_ERR_INVALID_ARGUMENT, "max_text_length %d out of range [1, %d]", max_text_length,
+                            e->text.cfg.max_positions);
+        TextBufs b;
+        size_t ws = 0, pin = 0;
+        ENC_TRY(text_layout(e, max_text_batch, max_text_length, nullptr, &b, &ws, &pin));
+        if (ws > ws_need) ws_need = ws;
+        if (pin > pin_need) pin_need = pin;
+    }
+    if (ws_need == 0) return GOG_OK;
+    pthread_mutex_lock(&e->lock);
+    gog_status st;
+    {
+        DeviceScope scope;
+        st = scope.enter(e->device);
+        if (st == GOG_OK) st = reserve_workspace(e, ws_need);
+        if (st == GOG_OK) st = reserve_pinned(e, pin_need);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return st;
+}
+
+extern "C" GOG_API gog_status gog_cuda_encoder_set_graphs(gog_cuda_encoder *e, int32_t enabled) {
+    if (!e) return null_encoder();
+    {
+        cudaError_t err = cudaSuccess;
+        if (count_devices(&err) == 0) return no_device(err);
+    }
+    pthread_mutex_lock(&e->lock);
+    const bool on = enabled != 0;
+    if (!on && e->graphs_on) {
+        DeviceScope scope;
+        if (scope.enter_quiet(e->device)) drop_graphs(e);
+    }
+    e->graphs_on = on;
+    pthread_mutex_unlock(&e->lock);
+    return GOG_OK;
+}
+
+extern "C" GOG_API gog_status gog_cuda_encoder_graph_info(gog_cuda_encoder *e, int32_t *graphs, int32_t *replays,
+                                                          char *last_failure, size_t cap) {
+    if (!e) return null_encoder();
+    {
+        cudaError_t err = cudaSuccess;
+        if (count_devices(&err) == 0) return no_device(err);
+    }
+    pthread_mutex_lock(&e->lock);
+    int32_t n = 0;
+    for (const GraphEntry &g : e->graphs)
+        if (g.used && g.exec) n++;
+    if (graphs) *graphs = n;
+    if (replays) *replays = e->replays > INT32_MAX ? INT32_MAX : (int32_t)e->replays;
+    if (last_failure && cap > 0) snprintf(last_failure, cap, "%s", e->graph_failure);
+    pthread_mutex_unlock(&e->lock);
+    return GOG_OK;
 }

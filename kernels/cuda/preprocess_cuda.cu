@@ -12,7 +12,8 @@
  *      (vertical + fill + normalise + layout, grid items x output rows x columns);
  *   4. copies the output back through the same pinned staging, in chunks, each chunk handed
  *      to the caller's buffer as soon as its copy completes; then returns with the stream
- *      idle.
+ *      idle. gog_cuda_preprocess_device is the same call with pass 1 writing straight into
+ *      the caller's device buffer and no step 4 (one implementation, run()).
  *
  * Resources and ownership. Each call runs on a "slot": a non-blocking stream, its events,
  * one pinned staging buffer and four device buffers (table, region, intermediate, output).
@@ -256,26 +257,31 @@ gog_status launch(int pass, const gog_cu_plan *plan, const gog_cu_args &args, cu
  * One call on one slot
  * -------------------------------------------------------------------------------------- */
 
-gog_status run(Slot *s, const gog_cu_plan *plan, const gog_image_view *image, void *out,
-               gog_cuda_stats *stats) {
-    /* Pinned staging: [region rows][pad to 256][packed table] going up, then the output
-     * coming back over the same bytes. Safe: the host fills it before the uploads are queued,
-     * and the download is queued behind the uploads and the kernels on the same stream. */
+/* The one implementation of both forms. The output goes to out_dev (DEVICE memory, the
+ * device form) or, when out_dev is NULL, to the slot's output buffer and from there back to
+ * host_out (the host form). Returns with the slot's stream idle. */
+gog_status run(Slot *s, const gog_cu_plan *plan, const gog_image_view *image, void *host_out,
+               void *out_dev, gog_cuda_stats *stats) {
+    /* Pinned staging: [region rows][pad to 256][packed table] going up, then (host form) the
+     * output coming back over the same bytes. Safe: the host fills it before the uploads are
+     * queued, and the download is queued behind the uploads and the kernels on the same
+     * stream. */
+    const bool to_host = out_dev == nullptr;
     size_t table_at, in_bytes;
     if (!round_up(plan->src_bytes, 256, &table_at) ||
         __builtin_add_overflow(table_at, plan->table_bytes, &in_bytes))
         return gog_fail(GOG_ERR_OUT_OF_MEMORY, "source region and tables are too large");
-    const size_t stage_bytes = in_bytes > plan->out_bytes ? in_bytes : plan->out_bytes;
+    const size_t stage_bytes = to_host && plan->out_bytes > in_bytes ? plan->out_bytes : in_bytes;
     gog_status st;
     if ((st = reserve_pinned(s, stage_bytes)) != GOG_OK) return st;
     if ((st = reserve_device(s->table, plan->table_bytes, "coefficient tables")) != GOG_OK) return st;
     if ((st = reserve_device(s->src, plan->src_bytes, "source region")) != GOG_OK) return st;
     if ((st = reserve_device(s->temp, plan->temp_bytes, "intermediate images")) != GOG_OK) return st;
-    if ((st = reserve_device(s->out, plan->out_bytes, "output")) != GOG_OK) return st;
+    if (to_host && (st = reserve_device(s->out, plan->out_bytes, "output")) != GOG_OK) return st;
 
     uint8_t *const pin = static_cast<uint8_t *>(s->pinned);
     uint8_t *const d_src = static_cast<uint8_t *>(s->src.ptr);
-    uint8_t *const d_out = static_cast<uint8_t *>(s->out.ptr);
+    uint8_t *const d_out = static_cast<uint8_t *>(to_host ? s->out.ptr : out_dev);
     const cudaStream_t stream = s->stream;
 
     GOG_CU_TRY("cudaEventRecord", cudaEventRecord(s->timed[EV_BEGIN], stream));
@@ -308,7 +314,7 @@ gog_status run(Slot *s, const gog_cu_plan *plan, const gog_image_view *image, vo
 
     /* Download in up to kDownloadChunks pieces; each piece goes on to the caller's buffer as
      * soon as its copy is done, while the next one is still in flight. */
-    const size_t total = plan->out_bytes;
+    const size_t total = to_host ? plan->out_bytes : 0;
     size_t chunk = (total + kDownloadChunks - 1) / kDownloadChunks;
     if (chunk < kDownloadChunkMin) chunk = kDownloadChunkMin;
     int n_chunks = 0;
@@ -324,9 +330,9 @@ gog_status run(Slot *s, const gog_cu_plan *plan, const gog_image_view *image, vo
         const size_t len = total - off < chunk ? total - off : chunk;
         GOG_CU_TRY("preprocessing on the device (cudaEventSynchronize)",
                    cudaEventSynchronize(s->chunk[k]));
-        memcpy(static_cast<uint8_t *>(out) + off, pin + off, len);
+        memcpy(static_cast<uint8_t *>(host_out) + off, pin + off, len);
     }
-    GOG_CU_TRY("cudaStreamSynchronize", cudaStreamSynchronize(stream));
+    GOG_CU_TRY("preprocessing on the device (cudaStreamSynchronize)", cudaStreamSynchronize(stream));
 
     float ms[EV_TIMED - 1];
     for (int i = 0; i + 1 < EV_TIMED; i++)
@@ -336,7 +342,7 @@ gog_status run(Slot *s, const gog_cu_plan *plan, const gog_image_view *image, vo
     stats->vpass_ms = ms[2];
     stats->download_ms = ms[3];
     stats->h2d_bytes = (uint64_t)plan->src_bytes + (uint64_t)plan->table_bytes;
-    stats->d2h_bytes = (uint64_t)plan->out_bytes;
+    stats->d2h_bytes = (uint64_t)total;
     stats->kernel_bytes = plan->kernel_bytes;
     return GOG_OK;
 }
@@ -372,17 +378,21 @@ extern "C" GOG_API gog_status gog_cuda_device_info(int32_t ordinal, char *name, 
     return GOG_OK;
 }
 
-extern "C" GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_image_view *image,
-                                                  const gog_preprocess_params *p,
-                                                  const gog_resize_item *items, int32_t n_items,
-                                                  void *out, size_t out_capacity) {
+namespace {
+
+/* Both public forms: exactly one of host_out / out_dev is used (out_dev non-NULL: device
+ * form). */
+gog_status preprocess_call(int32_t device, const gog_image_view *image, const gog_preprocess_params *p,
+                           const gog_resize_item *items, int32_t n_items, void *host_out, void *out_dev,
+                           bool device_form, size_t out_capacity) {
     t_stats_valid = false;
     gog_status st = check_device(device);
     if (st != GOG_OK) return st;
 
     gog_cu_plan plan;
     st = gog_cu_plan_build(image, p, items, n_items, out_capacity, &plan);
-    if (st == GOG_OK && !out) st = gog_fail(GOG_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (st == GOG_OK && !device_form && !host_out) st = gog_fail(GOG_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (st == GOG_OK && device_form && !out_dev) st = gog_fail(GOG_ERR_INVALID_ARGUMENT, "out_dev is NULL");
     if (st != GOG_OK || plan.n_items == 0) {
         gog_cu_plan_free(&plan);
         return st;
@@ -393,10 +403,11 @@ extern "C" GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_imag
     {
         DeviceScope scope;
         st = scope.enter(device);
+        if (st == GOG_OK && device_form) st = check_device_pointer(device, out_dev, "out_dev");
         Slot *slot = nullptr;
         if (st == GOG_OK) st = acquire_slot(device, &slot);
         if (st == GOG_OK) {
-            st = run(slot, &plan, image, out, &stats);
+            st = run(slot, &plan, image, host_out, device_form ? out_dev : nullptr, &stats);
             release_slot(slot, st == GOG_OK);
         }
     }
@@ -406,6 +417,100 @@ extern "C" GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_imag
         t_stats_valid = true;
     }
     return st;
+}
+
+} // namespace
+
+extern "C" GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_image_view *image,
+                                                  const gog_preprocess_params *p,
+                                                  const gog_resize_item *items, int32_t n_items,
+                                                  void *out, size_t out_capacity) {
+    return preprocess_call(device, image, p, items, n_items, out, nullptr, false, out_capacity);
+}
+
+extern "C" GOG_API gog_status gog_cuda_preprocess_device(int32_t device, const gog_image_view *image,
+                                                         const gog_preprocess_params *p,
+                                                         const gog_resize_item *items, int32_t n_items,
+                                                         void *out_dev, size_t out_capacity) {
+    return preprocess_call(device, image, p, items, n_items, nullptr, out_dev, true, out_capacity);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Caller-owned device buffers
+ * ---------------------------------------------------------------------------------------- */
+
+extern "C" GOG_API gog_status gog_cuda_malloc(int32_t device, size_t bytes, void **out) {
+    if (out) *out = nullptr;
+    gog_status st = check_device(device);
+    if (st != GOG_OK) return st;
+    if (!out) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "out is NULL");
+    if (bytes == 0) return GOG_OK;
+    DeviceScope scope;
+    if ((st = scope.enter(device)) != GOG_OK) return st;
+    void *p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, bytes);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return gog_fail(status_of(e), "cudaMalloc of %zu bytes on CUDA device %d failed: %s (%s)", bytes,
+                        (int)device, cudaGetErrorName(e), cudaGetErrorString(e));
+    }
+    *out = p;
+    return GOG_OK;
+}
+
+extern "C" GOG_API gog_status gog_cuda_free(int32_t device, void *ptr) {
+    gog_status st = check_device(device);
+    if (st != GOG_OK || !ptr) return st;
+    DeviceScope scope;
+    if ((st = scope.enter(device)) != GOG_OK) return st;
+    if ((st = check_device_pointer(device, ptr, "ptr")) != GOG_OK) return st;
+    const cudaError_t e = cudaFree(ptr);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return gog_fail(e == cudaErrorInvalidValue || e == cudaErrorInvalidDevicePointer ? GOG_ERR_INVALID_ARGUMENT
+                                                                                         : status_of(e),
+                        "cudaFree(%p) on CUDA device %d failed: %s (%s)", ptr, (int)device, cudaGetErrorName(e),
+                        cudaGetErrorString(e));
+    }
+    return GOG_OK;
+}
+
+namespace {
+
+gog_status copy_sync(int32_t device, void *dst, const void *src, size_t bytes, bool to_device) {
+    gog_status st = check_device(device);
+    if (st != GOG_OK || bytes == 0) return st;
+    DeviceScope scope;
+    if ((st = scope.enter(device)) != GOG_OK) return st;
+    if (to_device) {
+        if ((st = check_device_pointer(device, dst, "dst_dev")) != GOG_OK) return st;
+        if ((st = check_host_pointer(src, "src_host")) != GOG_OK) return st;
+    } else {
+        if ((st = check_host_pointer(dst, "dst_host")) != GOG_OK) return st;
+        if ((st = check_device_pointer(device, src, "src_dev")) != GOG_OK) return st;
+    }
+    /* A private stream: the copy neither waits for nor delays the caller's other work. */
+    cudaStream_t s = nullptr;
+    GOG_CU_TRY("cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    cudaError_t e = cudaMemcpyAsync(dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, s);
+    const cudaError_t e2 = cudaStreamSynchronize(s);
+    if (e == cudaSuccess) e = e2;
+    (void)cudaStreamDestroy(s);
+    if (e != cudaSuccess)
+        return cuda_fail(e, to_device ? "copying to the device (cudaMemcpyAsync)" : "copying to the host (cudaMemcpyAsync)");
+    return GOG_OK;
+}
+
+} // namespace
+
+extern "C" GOG_API gog_status gog_cuda_copy_to_device(int32_t device, void *dst_dev, const void *src_host,
+                                                      size_t bytes) {
+    return copy_sync(device, dst_dev, src_host, bytes, true);
+}
+
+extern "C" GOG_API gog_status gog_cuda_copy_to_host(int32_t device, void *dst_host, const void *src_dev,
+                                                    size_t bytes) {
+    return copy_sync(device, dst_host, src_dev, bytes, false);
 }
 
 extern "C" __attribute__((visibility("default"))) gog_status gog_cuda_last_stats(gog_cuda_stats *stats) {

@@ -38,6 +38,55 @@ GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_image_view *ima
                                        const gog_resize_item *items, int32_t n_items, void *out,
                                        size_t out_capacity);
 
+/*
+ * Device buffers owned by the caller, for the device-resident entry points below
+ * (gog_cuda_preprocess_device, gog_cuda_encoder_encode_image_device,
+ * gog_cuda_gaze_relevance_device). Every call checks the device first (GOG_ERR_NO_DEVICE
+ * without a driver or device, GOG_ERR_INVALID_ARGUMENT for a bad ordinal), returns with its
+ * work finished and restores the caller's current device.
+ *
+ * Pointers are checked with cudaPointerGetAttributes: a pointer where DEVICE memory of
+ * `device` is expected must be device (or managed) memory of that device, so a host,
+ * pinned-host or another device's pointer fails with GOG_ERR_INVALID_ARGUMENT; a pointer where
+ * HOST memory is expected must not be device memory. Only the first byte is checked: the
+ * caller vouches for the rest of the range. A size of 0 is a no-op (GOG_OK, nothing checked
+ * after the device).
+ */
+
+/* Allocates `bytes` of device memory on `device` (cudaMalloc; 256-byte aligned) into *out,
+ * owned by the caller (gog_cuda_free). bytes == 0 sets *out to NULL. Statuses: NO_DEVICE,
+ * INVALID_ARGUMENT (out NULL, bad ordinal), OUT_OF_MEMORY, CUDA. On failure *out is NULL. */
+GOG_API gog_status gog_cuda_malloc(int32_t device, size_t bytes, void **out);
+
+/* Frees memory from gog_cuda_malloc on `device`; NULL is a no-op (GOG_OK, after the device
+ * check). A pointer that is not device memory of `device` is GOG_ERR_INVALID_ARGUMENT. Not
+ * while any call still uses the buffer. */
+GOG_API gog_status gog_cuda_free(int32_t device, void *ptr);
+
+/* Copies `bytes` from HOST memory src_host (pageable or pinned) to DEVICE memory dst_dev on
+ * `device`. Returns when the copy is done (src_host may be reused). */
+GOG_API gog_status gog_cuda_copy_to_device(int32_t device, void *dst_dev, const void *src_host,
+                                           size_t bytes);
+
+/* Copies `bytes` from DEVICE memory src_dev on `device` to HOST memory dst_host. Returns when
+ * the copy is done. */
+GOG_API gog_status gog_cuda_copy_to_host(int32_t device, void *dst_host, const void *src_dev,
+                                         size_t bytes);
+
+/*
+ * As gog_cuda_preprocess (same validation, statuses, results), but the output stays on the
+ * device: out_dev is DEVICE memory of `device` (gog_cuda_malloc), owned by the caller, at
+ * least out_capacity bytes, laid out as gog_preprocess_run's out. image, p and items are HOST
+ * memory. Returns with the work finished (out_dev may be read by the next call at once). A
+ * NULL out_dev is GOG_ERR_INVALID_ARGUMENT; one that is not device memory of `device` (host,
+ * pinned or another device's memory) too. gog_cuda_preprocess is this call into a buffer of
+ * the library's plus a copy back.
+ */
+GOG_API gog_status gog_cuda_preprocess_device(int32_t device, const gog_image_view *image,
+                                              const gog_preprocess_params *p,
+                                              const gog_resize_item *items, int32_t n_items,
+                                              void *out_dev, size_t out_capacity);
+
 
 /*
  * The CLIP / SigLIP encoder of gog_encoder.h on a CUDA device: the same configuration, tensor
@@ -56,8 +105,9 @@ GOG_API gog_status gog_cuda_preprocess(int32_t device, const gog_image_view *ima
  *   - Memory. All weights, the token table included, are copied to the device at creation:
  *     the caller's tensor data may be freed or unmapped as soon as create returns (unlike the
  *     CPU encoder, which reads the token table in place). Activation buffers and pinned host
- *     staging grow to the largest call seen and are reused. cfg->threads and cfg->isa are
- *     ignored.
+ *     staging grow to the largest call seen and are reused (gog_cuda_encoder_reserve grows
+ *     them once up front). cuBLAS is given a fixed 32 MiB workspace of the encoder's.
+ *     cfg->threads and cfg->isa are ignored.
  *   - Each encoder has its own stream; calls on one encoder are serialised by a lock, calls on
  *     different encoders may run at once. Every call returns with its work finished. The
  *     caller's current device (cudaSetDevice) is restored before returning.
@@ -93,6 +143,72 @@ GOG_API gog_status gog_cuda_encoder_encode_image(gog_cuda_encoder *enc, const fl
 GOG_API gog_status gog_cuda_encoder_encode_text(gog_cuda_encoder *enc, const int32_t *host_ids,
                                                 int32_t batch, int32_t length,
                                                 float *host_embeds);
+
+/*
+ * Grows the encoder's device workspace and pinned staging once to the worst case of image
+ * calls up to max_batch images of at most max_height x max_width pixels (dense features
+ * included) and text calls up to max_text_batch sequences of at most max_text_length tokens,
+ * with the same size computation the calls use. Later calls within those shapes (host or
+ * device form) allocate no workspace or staging; the only allocation left is a position table
+ * for a patch grid other than the trained one, made once per grid on its first use (16 grids
+ * kept). Memory only grows: a smaller reservation than the current one changes nothing.
+ * max_batch == 0 (or max_text_batch == 0) leaves that tower out; its other two arguments are
+ * then ignored. Growing the workspace drops the encoder's CUDA graphs.
+ *
+ * Statuses: NO_DEVICE; INVALID_ARGUMENT (NULL encoder, a negative or too large count, a size
+ * that is not a valid image size for the patch grid, a text length outside [1,
+ * max_position_embeddings], a tower the encoder lacks); LIMIT_EXCEEDED (too much scratch
+ * memory, as a call of that shape); OUT_OF_MEMORY; CUDA.
+ */
+GOG_API gog_status gog_cuda_encoder_reserve(gog_cuda_encoder *enc, int32_t max_batch,
+                                            int32_t max_height, int32_t max_width,
+                                            int32_t max_text_batch, int32_t max_text_length);
+
+/*
+ * gog_cuda_encoder_encode_image with everything on the device and no host transfer:
+ * pixels_dev [batch, C, height, width] fp32 in, embeds_dev [batch, E] and, unless NULL,
+ * dense_dev [batch, rows * cols, E] out. All three are DEVICE memory of the encoder's device
+ * (gog_cuda_malloc), owned by the caller; the work that wrote pixels_dev must have completed.
+ * Returns with the work finished. Results are bit-identical to the host form's (the same
+ * kernels on the same data: the host form is an upload, this forward, a download). A pointer
+ * that is not device memory of the encoder's device is GOG_ERR_INVALID_ARGUMENT; otherwise
+ * the statuses of gog_cuda_encoder_encode_image.
+ */
+GOG_API gog_status gog_cuda_encoder_encode_image_device(gog_cuda_encoder *enc,
+                                                        const float *pixels_dev, int32_t batch,
+                                                        int32_t height, int32_t width,
+                                                        float *embeds_dev, float *dense_dev);
+
+/*
+ * CUDA graphs for the image forward (default off). When enabled, an image forward whose key
+ * (batch, height, width, dense or not, the pixel / embedding / dense buffer addresses, the
+ * encoder's workspace and position table) has been run eagerly once is captured on the
+ * encoder's stream (thread-local capture mode) at its next call, instantiated and launched;
+ * later calls with the same key replay the graph (cudaGraphLaunch), which saves the launch
+ * overhead of the forward's many small kernels. The host form's buffers live in the
+ * workspace, so a host-form call of a repeated shape replays too. Results are bit-identical
+ * to eager calls. Up to 16 graphs are kept (least recently used dropped); all are dropped
+ * when the workspace grows, when graphs are disabled and at destroy.
+ *
+ * A graph problem never fails a call: if capture, instantiation or launch fails, graphs are
+ * disabled for that key, the reason is kept for gog_cuda_encoder_graph_info and the call runs
+ * eagerly. Graphs need cublasSetWorkspace_v2 (cuBLAS 12+; the encoder gives cuBLAS a fixed
+ * workspace of its own so that it allocates nothing during capture); without it graphs stay
+ * off and graph_info says why. Text calls always run eagerly.
+ *
+ * Statuses: NO_DEVICE; INVALID_ARGUMENT for a NULL encoder.
+ */
+GOG_API gog_status gog_cuda_encoder_set_graphs(gog_cuda_encoder *enc, int32_t enabled);
+
+/* Graph figures of the encoder, each output optional (NULL): *graphs the instantiated graphs
+ * held now, *replays the graph launches so far that replayed an existing graph (the launch
+ * right after a capture not counted), last_failure the reason of the last capture,
+ * instantiation or launch failure, or why graphs are unavailable ("" when none),
+ * NUL-terminated and truncated to cap bytes (cap 0: not written). Statuses: NO_DEVICE;
+ * INVALID_ARGUMENT for a NULL encoder. */
+GOG_API gog_status gog_cuda_encoder_graph_info(gog_cuda_encoder *enc, int32_t *graphs,
+                                               int32_t *replays, char *last_failure,
+                                               size_t cap);
 
 
 /*

@@ -22,9 +22,18 @@
  * Also: the statuses of invalid configs, tensors and arguments; the tensors freed right after
  * creation (the device encoder keeps copies); three threads sharing one encoder.
  *
+ * The device-resident path (clip and siglip, F32 and BF16): gog_cuda_encoder_encode_image_device
+ * between gog_cuda_malloc buffers gives exactly the bytes of the host form (same kernels);
+ * with CUDA graphs on, the eager first call, the captured second and the replayed later calls
+ * (device and host form) all give exactly the eager bytes, and graph_info counts replays;
+ * after gog_cuda_encoder_reserve, 20 calls of shapes within the reservation leave
+ * cudaMemGetInfo's free memory where it was; host pointers passed as device memory are
+ * GOG_ERR_INVALID_ARGUMENT; reserve's argument checks.
+ *
  * Without a CUDA device it prints "skipped: no CUDA device" and exits 77; without cuBLAS on a
  * machine with a device, "skipped: cuBLAS not available: ..." (exit 77).
  */
+#include <cuda_runtime_api.h> /* cudaMemGetInfo only: the buffers come from gog_cuda_malloc */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -432,6 +441,281 @@ done:
     free(ref);
 }
 
+/* ------------------------------------------------------------------ device-resident path */
+
+/* Device buffers of one image call (gog_cuda_malloc), NULL members when allocation failed. */
+typedef struct {
+    float *pix, *emb, *dense;
+    size_t pix_n, emb_n, dense_n;
+} dev_bufs;
+
+static int dev_bufs_alloc(dev_bufs *b, int32_t batch, int32_t C, int32_t height, int32_t width, int32_t N,
+                          int32_t E) {
+    memset(b, 0, sizeof *b);
+    b->pix_n = (size_t)batch * C * height * width;
+    b->emb_n = (size_t)batch * E;
+    b->dense_n = (size_t)batch * N * E;
+    void *p = NULL, *e = NULL, *d = NULL;
+    CHECK_STATUS(gog_cuda_malloc(0, b->pix_n * sizeof(float), &p), GOG_OK);
+    CHECK_STATUS(gog_cuda_malloc(0, b->emb_n * sizeof(float), &e), GOG_OK);
+    CHECK_STATUS(gog_cuda_malloc(0, b->dense_n * sizeof(float), &d), GOG_OK);
+    b->pix = (float *)p;
+    b->emb = (float *)e;
+    b->dense = (float *)d;
+    return p && e && d;
+}
+
+static void dev_bufs_free(dev_bufs *b) {
+    CHECK_STATUS(gog_cuda_free(0, b->pix), GOG_OK);
+    CHECK_STATUS(gog_cuda_free(0, b->emb), GOG_OK);
+    CHECK_STATUS(gog_cuda_free(0, b->dense), GOG_OK);
+    memset(b, 0, sizeof *b);
+}
+
+/* Poisons the device outputs (NaN bytes), runs the device form, copies the outputs back. */
+static gog_status run_device_form(gog_cuda_encoder *gpu, const dev_bufs *b, int32_t batch, int32_t height,
+                                  int32_t width, float *emb, float *dense, float *scratch) {
+    memset(scratch, 0xff, b->dense_n * sizeof(float));
+    CHECK_STATUS(gog_cuda_copy_to_device(0, b->emb, scratch, b->emb_n * sizeof(float)), GOG_OK);
+    CHECK_STATUS(gog_cuda_copy_to_device(0, b->dense, scratch, b->dense_n * sizeof(float)), GOG_OK);
+    const gog_status st = gog_cuda_encoder_encode_image_device(gpu, b->pix, batch, height, width, b->emb, b->dense);
+    if (st != GOG_OK) return st;
+    CHECK_STATUS(gog_cuda_copy_to_host(0, emb, b->emb, b->emb_n * sizeof(float)), GOG_OK);
+    CHECK_STATUS(gog_cuda_copy_to_host(0, dense, b->dense, b->dense_n * sizeof(float)), GOG_OK);
+    return GOG_OK;
+}
+
+/* Counts the values whose bytes differ (0: bit-identical). */
+static int64_t bytes_differ(const float *a, const float *b, size_t n) {
+    int64_t d = 0;
+    for (size_t i = 0; i < n; i++) d += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+    return d;
+}
+
+static void expect_identical(const char *what, const float *ref, const float *got, size_t n) {
+    const int64_t d = bytes_differ(ref, got, n);
+    printf("  %-52s %7zu values, %lld differ  %s\n", what, n, (long long)d, d ? "FAILED" : "ok");
+    if (d) gog_test_failures++;
+}
+
+/* One model, one compute type: device form == host form, graphs == eager, at two shapes. */
+static void device_form_case(const char *name, gog_encoder_config cfg, uint64_t seed, int mixed, int bf16) {
+    cfg.compute = bf16 ? GOG_COMPUTE_BF16 : GOG_COMPUTE_F32;
+    char label[64];
+    snprintf(label, sizeof label, "%s %s", name, bf16 ? "bf16" : "f32");
+    printf("device-resident path: %s\n", label);
+    enc_model m;
+    gog_cuda_encoder *gpu = NULL;
+    if (!em_build(&m, &cfg, seed, mixed)) {
+        gog_test_failures++;
+        em_free(&m);
+        return;
+    }
+    CHECK_STATUS(gog_cuda_encoder_create(0, &cfg, m.t, m.n, &gpu), GOG_OK);
+    em_free(&m);
+    if (!gpu) return;
+    static const int32_t shapes[2][3] = {{3, 40, 40}, {2, 32, 48}};
+    const int32_t E = cfg.embed_dim, C = cfg.vision.channels, P = cfg.vision.patch_size;
+    uint64_t rng = seed * 31u + (uint64_t)bf16;
+    for (int k = 0; k < 2; k++) {
+        const int32_t batch = shapes[k][0], height = shapes[k][1], width = shapes[k][2];
+        const int32_t N = (height / P) * (width / P);
+        dev_bufs b;
+        const size_t pix_n = (size_t)batch * C * height * width, emb_n = (size_t)batch * E;
+        const size_t dense_n = (size_t)batch * N * E;
+        float *pix = (float *)malloc(pix_n * sizeof(float));
+        float *e_host = (float *)malloc(emb_n * sizeof(float)), *d_host = (float *)malloc(dense_n * sizeof(float));
+        float *e_got = (float *)malloc(emb_n * sizeof(float)), *d_got = (float *)malloc(dense_n * sizeof(float));
+        float *scratch = (float *)malloc(dense_n * sizeof(float));
+        if (!dev_bufs_alloc(&b, batch, C, height, width, N, E) || !pix || !e_host || !d_host || !e_got ||
+            !d_got || !scratch) {
+            gog_test_failures++;
+            goto next;
+        }
+        random_pixels(&rng, pix, pix_n);
+        CHECK_STATUS(gog_cuda_copy_to_device(0, b.pix, pix, pix_n * sizeof(float)), GOG_OK);
+
+        /* Eager: host form, then device form. */
+        CHECK_STATUS(gog_cuda_encoder_set_graphs(gpu, 0), GOG_OK);
+        CHECK_STATUS(gog_cuda_encoder_encode_image(gpu, pix, batch, height, width, e_host, d_host), GOG_OK);
+        CHECK_STATUS(run_device_form(gpu, &b, batch, height, width, e_got, d_got, scratch), GOG_OK);
+        char what[128];
+        snprintf(what, sizeof what, "%s %dx%dx%d device == host embeds", label, batch, width, height);
+        expect_identical(what, e_host, e_got, emb_n);
+        snprintf(what, sizeof what, "%s %dx%dx%d device == host dense", label, batch, width, height);
+        expect_identical(what, d_host, d_got, dense_n);
+
+        /* Graphs: call 1 eager (warm), call 2 captured and launched, calls 3..5 replayed. */
+        CHECK_STATUS(gog_cuda_encoder_set_graphs(gpu, 1), GOG_OK);
+        int32_t graphs0 = 0, replays0 = 0;
+        CHECK_STATUS(gog_cuda_encoder_graph_info(gpu, &graphs0, &replays0, NULL, 0), GOG_OK);
+        int64_t differ = 0;
+        for (int call = 0; call < 5; call++) {
+            CHECK_STATUS(run_device_form(gpu, &b, batch, height, width, e_got, d_got, scratch), GOG_OK);
+            differ += bytes_differ(e_host, e_got, emb_n) + bytes_differ(d_host, d_got, dense_n);
+        }
+        /* The host form's buffers are the workspace's: it replays too. */
+        for (int call = 0; call < 4; call++) {
+            CHECK_STATUS(gog_cuda_encoder_encode_image(gpu, pix, batch, height, width, e_got, d_got), GOG_OK);
+            differ += bytes_differ(e_host, e_got, emb_n) + bytes_differ(d_host, d_got, dense_n);
+        }
+        int32_t graphs = 0, replays = 0;
+        char why[320] = "";
+        CHECK_STATUS(gog_cuda_encoder_graph_info(gpu, &graphs, &replays, why, sizeof why), GOG_OK);
+        printf("  %-52s graphs %d, replays %d (+%d), %lld values differ from eager  %s%s%s\n", label, graphs,
+               replays, replays - replays0, (long long)differ,
+               differ == 0 && replays - replays0 >= 5 ? "ok" : "FAILED", why[0] ? "; last failure: " : "", why);
+        CHECK(differ == 0);
+        CHECK(graphs >= 1);
+        CHECK(replays - replays0 >= 5); /* device calls 3..5, host calls 3..4 */
+        CHECK(why[0] == '\0');
+        CHECK_STATUS(gog_cuda_encoder_set_graphs(gpu, 0), GOG_OK);
+        CHECK_STATUS(gog_cuda_encoder_graph_info(gpu, &graphs, NULL, NULL, 0), GOG_OK);
+        CHECK(graphs == 0);
+    next:
+        dev_bufs_free(&b);
+        free(pix);
+        free(e_host);
+        free(d_host);
+        free(e_got);
+        free(d_got);
+        free(scratch);
+    }
+    gog_cuda_encoder_destroy(gpu);
+}
+
+/* Pointer and argument checks of the device form and of reserve. */
+static void device_form_statuses(void) {
+    printf("device-resident path: statuses\n");
+    gog_encoder_config cfg = clip_config();
+    enc_model m;
+    gog_cuda_encoder *gpu = NULL, *text_only = NULL;
+    if (!em_build(&m, &cfg, 5, 0)) {
+        gog_test_failures++;
+        em_free(&m);
+        return;
+    }
+    CHECK_STATUS(gog_cuda_encoder_create(0, &cfg, m.t, m.n, &gpu), GOG_OK);
+    em_free(&m);
+    gog_encoder_config tcfg = legacy_config();
+    if (em_build(&m, &tcfg, 6, 0)) CHECK_STATUS(gog_cuda_encoder_create(0, &tcfg, m.t, m.n, &text_only), GOG_OK);
+    else gog_test_failures++;
+    em_free(&m);
+    dev_bufs b;
+    memset(&b, 0, sizeof b);
+    float host_pix[3 * 40 * 40] = {0}, host_emb[24], host_dense[25 * 24];
+    if (gpu && dev_bufs_alloc(&b, 1, 3, 40, 40, 25, 24)) {
+        CHECK_STATUS(gog_cuda_copy_to_device(0, b.pix, host_pix, sizeof host_pix), GOG_OK);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 40, 40, b.emb, b.dense), GOG_OK);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, host_pix, 1, 40, 40, b.emb, NULL),
+                     GOG_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(gog_last_error(), "pixels_dev") != NULL);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 40, 40, host_emb, NULL),
+                     GOG_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(gog_last_error(), "embeds_dev") != NULL);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 40, 40, b.emb, host_dense),
+                     GOG_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(gog_last_error(), "dense_dev") != NULL);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, NULL, 1, 40, 40, b.emb, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 40, 40, NULL, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 0, 40, 40, b.emb, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 41, 40, b.emb, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(NULL, b.pix, 1, 40, 40, b.emb, NULL), GOG_ERR_INVALID_ARGUMENT);
+        if (text_only) {
+            CHECK_STATUS(gog_cuda_encoder_encode_image_device(text_only, b.pix, 1, 8, 8, b.emb, NULL),
+                         GOG_ERR_INVALID_ARGUMENT);
+            CHECK(strstr(gog_last_error(), "no vision tower") != NULL);
+        }
+        /* Still usable after rejected calls. */
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(gpu, b.pix, 1, 40, 40, b.emb, NULL), GOG_OK);
+    } else {
+        gog_test_failures++;
+    }
+    if (gpu) {
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, -1, 40, 40, 0, 0), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 1, 41, 40, 0, 0), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 0, 0, 0, 1, 17), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 0, 0, 0, 1, 0), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 0, 0, 0, -1, 4), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 0, 0, 0, 0, 0), GOG_OK);
+        CHECK_STATUS(gog_cuda_encoder_reserve(gpu, 2, 40, 40, 2, 16), GOG_OK);
+    }
+    if (text_only) {
+        CHECK_STATUS(gog_cuda_encoder_reserve(text_only, 1, 40, 40, 0, 0), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(text_only, 0, 0, 0, 4, 16), GOG_OK);
+    }
+    CHECK_STATUS(gog_cuda_encoder_reserve(NULL, 1, 40, 40, 1, 16), GOG_ERR_INVALID_ARGUMENT);
+    if (b.pix || b.emb || b.dense) dev_bufs_free(&b);
+    gog_cuda_encoder_destroy(gpu);
+    gog_cuda_encoder_destroy(text_only);
+}
+
+/* After reserve, calls within the reservation allocate nothing on the device. The grids are
+ * seen once at batch 1 first (their position tables are made on first use, outside the
+ * reservation's promise), and another encoder runs every shape first so that lazy loading of
+ * kernels (ours and cuBLAS's) has happened before the measurement. */
+static void reserve_checks(void) {
+    printf("reserve\n");
+    gog_encoder_config cfg = clip_config();
+    cfg.compute = GOG_COMPUTE_F32;
+    enc_model m;
+    if (!em_build(&m, &cfg, 21, 0)) {
+        gog_test_failures++;
+        em_free(&m);
+        return;
+    }
+    static const int32_t shapes[3][2] = {{40, 40}, {32, 48}, {40, 56}};
+    enum { MAXB = 4 };
+    float *pix = (float *)malloc((size_t)MAXB * 3 * 40 * 56 * sizeof(float));
+    float *emb = (float *)malloc((size_t)MAXB * 24 * sizeof(float));
+    float *dense = (float *)malloc((size_t)MAXB * 35 * 24 * sizeof(float));
+    int32_t ids[3 * 16];
+    uint64_t rng = 99;
+    gog_cuda_encoder *warm = NULL, *gpu = NULL;
+    if (!pix || !emb || !dense) {
+        gog_test_failures++;
+        goto done;
+    }
+    random_pixels(&rng, pix, (size_t)MAXB * 3 * 40 * 56);
+    random_ids(&rng, ids, 3, 16, 1000, 500, 0);
+    CHECK_STATUS(gog_cuda_encoder_create(0, &cfg, m.t, m.n, &warm), GOG_OK);
+    CHECK_STATUS(gog_cuda_encoder_create(0, &cfg, m.t, m.n, &gpu), GOG_OK);
+    if (!warm || !gpu) goto done;
+    for (int32_t bt = 1; bt <= MAXB; bt++)
+        for (int k = 0; k < 3; k++) {
+            CHECK_STATUS(gog_cuda_encoder_encode_image(warm, pix, bt, shapes[k][0], shapes[k][1], emb, dense), GOG_OK);
+            CHECK_STATUS(gog_cuda_encoder_encode_image(warm, pix, bt, shapes[k][0], shapes[k][1], emb, NULL), GOG_OK);
+        }
+    CHECK_STATUS(gog_cuda_encoder_encode_text(warm, ids, 3, 16, emb), GOG_OK);
+    CHECK_STATUS(gog_cuda_encoder_encode_text(warm, ids, 2, 7, emb), GOG_OK);
+    for (int k = 0; k < 3; k++)
+        CHECK_STATUS(gog_cuda_encoder_encode_image(gpu, pix, 1, shapes[k][0], shapes[k][1], emb, NULL), GOG_OK);
+    CHECK_STATUS(gog_cuda_encoder_reserve(gpu, MAXB, 40, 56, 3, 16), GOG_OK);
+    size_t free0 = 0, total = 0, free1 = 0;
+    CHECK(cudaMemGetInfo(&free0, &total) == cudaSuccess);
+    for (int call = 0; call < 20; call++) {
+        const int32_t bt = 1 + call % MAXB;
+        const int k = call % 3;
+        if (call % 5 == 4) {
+            CHECK_STATUS(gog_cuda_encoder_encode_text(gpu, ids, call % 2 ? 3 : 2, call % 2 ? 16 : 7, emb), GOG_OK);
+        } else {
+            CHECK_STATUS(gog_cuda_encoder_encode_image(gpu, pix, bt, shapes[k][0], shapes[k][1], emb,
+                                                       call % 2 ? dense : NULL), GOG_OK);
+        }
+    }
+    CHECK(cudaMemGetInfo(&free1, &total) == cudaSuccess);
+    printf("  20 calls within the reservation: free device memory %zu -> %zu bytes  %s\n", free0, free1,
+           free1 >= free0 ? "ok" : "FAILED");
+    CHECK(free1 >= free0);
+done:
+    gog_cuda_encoder_destroy(warm);
+    gog_cuda_encoder_destroy(gpu);
+    em_free(&m);
+    free(pix);
+    free(emb);
+    free(dense);
+}
+
 int main(void) {
     const int32_t n = gog_cuda_device_count();
     if (n == 0) {
@@ -469,5 +753,11 @@ int main(void) {
     model_checks("legacy clip text", legacy_config(), 13, 0);
     status_checks(n);
     thread_checks();
+    for (int bf16 = 0; bf16 < 2; bf16++) {
+        device_form_case("clip", clip_config(), 31, 0, bf16);
+        device_form_case("siglip", siglip_config(), 32, 1, bf16);
+    }
+    device_form_statuses();
+    reserve_checks();
     TEST_EXIT();
 }

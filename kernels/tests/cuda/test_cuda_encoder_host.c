@@ -5,11 +5,14 @@
  *   - the process-wide loader either finds a complete cuBLAS or says which libraries it
  *     tried (libcublas.so.13 and libcublas.so.12);
  *   - cuBLAS statuses map to names and to GOG_ERR_OUT_OF_MEMORY / GOG_ERR_CUDA;
- *   - without a CUDA device, every gog_cuda_encoder_* entry point fails with
- *     GOG_ERR_NO_DEVICE and a message, before looking at its other arguments.
+ *   - without a CUDA device, every gog_cuda_encoder_* entry point (the device-resident image
+ *     call, reserve and the graph functions included) and the device-buffer functions
+ *     (gog_cuda_malloc, _free, _copy_to_device, _copy_to_host, gog_cuda_preprocess_device)
+ *     fail with GOG_ERR_NO_DEVICE and a message, before looking at their other arguments.
  * Never skips: on a machine with a device the no-device checks are replaced by a check that a
- * NULL encoder is an invalid argument.
+ * NULL encoder (and a host pointer where device memory is expected) is an invalid argument.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,7 +57,8 @@ static void loader_checks(void) {
             CHECK(g->lib && g->create && g->destroy && g->set_stream && g->set_math_mode &&
                   g->gemm_ex && g->gemm_strided_batched_ex);
             CHECK(strncmp(g->name, "libcublas.so.1", 14) == 0);
-            printf("cuBLAS found: %s\n", g->name);
+            printf("cuBLAS found: %s (cublasSetWorkspace_v2 %s: CUDA graphs %s)\n", g->name,
+                   g->set_workspace ? "present" : "absent", g->set_workspace ? "possible" : "unavailable");
             const gog_cublas_api *again = NULL;
             CHECK_STATUS(gog_cublas_get(&again), GOG_OK);
             CHECK(again == g);
@@ -102,10 +106,57 @@ static void device_entry_checks(void) {
         expect_no_device(gog_cuda_encoder_create(0, NULL, NULL, -1, NULL), "encoder_create (NULL args)");
         expect_no_device(gog_cuda_encoder_encode_image(NULL, px, 1, 1, 1, e, NULL), "encode_image");
         expect_no_device(gog_cuda_encoder_encode_text(NULL, ids, 1, 1, e), "encode_text");
+        expect_no_device(gog_cuda_encoder_encode_image_device(NULL, px, 1, 1, 1, e, NULL), "encode_image_device");
+        expect_no_device(gog_cuda_encoder_encode_image_device(NULL, NULL, 0, 0, 0, NULL, NULL),
+                         "encode_image_device (NULL args)");
+        expect_no_device(gog_cuda_encoder_reserve(NULL, 1, 224, 224, 1, 77), "encoder_reserve");
+        expect_no_device(gog_cuda_encoder_reserve(NULL, -1, 0, 0, -1, 0), "encoder_reserve (bad args)");
+        expect_no_device(gog_cuda_encoder_set_graphs(NULL, 1), "encoder_set_graphs");
+        int32_t graphs = -1, replays = -1;
+        char why[64] = "x";
+        expect_no_device(gog_cuda_encoder_graph_info(NULL, &graphs, &replays, why, sizeof why), "encoder_graph_info");
+        expect_no_device(gog_cuda_encoder_graph_info(NULL, NULL, NULL, NULL, 0), "encoder_graph_info (NULL args)");
+        CHECK(graphs == -1 && replays == -1 && strcmp(why, "x") == 0); /* untouched on failure */
+
+        /* The caller-owned buffer functions. */
+        void *dev = (void *)&cfg; /* must be reset to NULL */
+        expect_no_device(gog_cuda_malloc(0, 64, &dev), "cuda_malloc");
+        CHECK(dev == NULL);
+        expect_no_device(gog_cuda_malloc(0, 0, NULL), "cuda_malloc (NULL out, size 0)");
+        expect_no_device(gog_cuda_free(0, NULL), "cuda_free (NULL)");
+        expect_no_device(gog_cuda_free(0, px), "cuda_free");
+        expect_no_device(gog_cuda_copy_to_device(0, px, e, sizeof e), "cuda_copy_to_device");
+        expect_no_device(gog_cuda_copy_to_device(0, NULL, NULL, 0), "cuda_copy_to_device (size 0)");
+        expect_no_device(gog_cuda_copy_to_host(0, e, px, sizeof e), "cuda_copy_to_host");
+        expect_no_device(gog_cuda_copy_to_host(-1, NULL, NULL, 0), "cuda_copy_to_host (bad ordinal)");
+        CHECK(strstr(gog_last_error(), "CUDA") != NULL);
+
+        /* Preprocessing into device memory. */
+        uint8_t img_px[12] = {0};
+        gog_image_view img = {img_px, 2, 2, 6};
+        gog_resize_item it = {{0.0f, 0.0f, 2.0f, 2.0f}, 0, 0, 1, 1};
+        gog_preprocess_params pp;
+        memset(&pp, 0, sizeof pp);
+        expect_no_device(gog_cuda_preprocess_device(0, &img, &pp, &it, 1, px, sizeof px), "preprocess_device");
+        expect_no_device(gog_cuda_preprocess_device(0, NULL, NULL, NULL, 0, NULL, 0),
+                         "preprocess_device (NULL args)");
         printf("no CUDA device: every encoder entry point says so\n");
     } else {
         CHECK_STATUS(gog_cuda_encoder_encode_image(NULL, px, 1, 1, 1, e, NULL), GOG_ERR_INVALID_ARGUMENT);
         CHECK_STATUS(gog_cuda_encoder_encode_text(NULL, ids, 1, 1, e), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_encode_image_device(NULL, px, 1, 1, 1, e, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_reserve(NULL, 1, 224, 224, 1, 77), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_set_graphs(NULL, 1), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_encoder_graph_info(NULL, NULL, NULL, NULL, 0), GOG_ERR_INVALID_ARGUMENT);
+        void *dev = (void *)&cfg;
+        CHECK_STATUS(gog_cuda_malloc(0, 64, NULL), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_malloc(-1, 64, &dev), GOG_ERR_INVALID_ARGUMENT);
+        CHECK(dev == NULL);
+        CHECK_STATUS(gog_cuda_free(0, NULL), GOG_OK);
+        CHECK_STATUS(gog_cuda_free(0, px), GOG_ERR_INVALID_ARGUMENT); /* host memory */
+        CHECK_STATUS(gog_cuda_copy_to_device(0, px, e, sizeof e), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_host(0, e, px, sizeof e), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_host(0, NULL, NULL, 0), GOG_OK); /* size 0: no-op */
         printf("a CUDA device is present: the no-device checks do not apply\n");
     }
     gog_cuda_encoder_destroy(NULL); /* no-op */

@@ -8,7 +8,9 @@
  * With a device: the seeded cases of cuda_cases.h (1920x1080 with 8 boxes to 336, the whole
  * frame to 224, letterboxing, random small images and placements, 1x1 outputs, 150 items in
  * one call; both filters; U8, F32, BF16) within the tolerances of gog_cuda.h, the count of
- * values that are not bit-exact reported; invalid arguments give the CPU path's statuses;
+ * values that are not bit-exact reported; the same cases through gog_cuda_preprocess_device
+ * (into a gog_cuda_malloc buffer), each identical byte for byte to the host form; the buffer
+ * functions' pointer checks; invalid arguments give the CPU path's statuses;
  * device ordinals and device_info; four threads calling at once.
  */
 #include <pthread.h>
@@ -25,6 +27,34 @@ static gog_status on_device(void *ctx, const gog_image_view *image, const gog_pr
                             const gog_resize_item *items, int32_t n_items, void *out,
                             size_t out_capacity) {
     return gog_cuda_preprocess(*(const int32_t *)ctx, image, p, items, n_items, out, out_capacity);
+}
+
+/* The device form: into a device buffer of the caller's, copied back; also runs the host form
+ * on the same arguments and counts every call whose bytes differ (the two forms are one
+ * implementation: the outputs must be identical). */
+static int64_t g_form_mismatches = 0, g_form_calls = 0;
+
+static gog_status on_device_form(void *ctx, const gog_image_view *image, const gog_preprocess_params *p,
+                                 const gog_resize_item *items, int32_t n_items, void *out,
+                                 size_t out_capacity) {
+    const int32_t device = *(const int32_t *)ctx;
+    size_t bytes = gog_preprocess_output_bytes(p, n_items);
+    if (bytes > out_capacity) bytes = out_capacity;
+    void *dev = NULL;
+    gog_status st = gog_cuda_malloc(device, out_capacity ? out_capacity : 1, &dev);
+    if (st != GOG_OK) return st;
+    st = gog_cuda_preprocess_device(device, image, p, items, n_items, dev, out_capacity);
+    if (st == GOG_OK) st = gog_cuda_copy_to_host(device, out, dev, bytes);
+    const gog_status freed = gog_cuda_free(device, dev);
+    if (st != GOG_OK) return st;
+    if (freed != GOG_OK) return freed;
+    uint8_t *host = (uint8_t *)malloc(bytes ? bytes : 1);
+    if (!host) return GOG_ERR_OUT_OF_MEMORY;
+    st = gog_cuda_preprocess(device, image, p, items, n_items, host, out_capacity);
+    g_form_calls++;
+    if (st != GOG_OK || memcmp(host, out, bytes) != 0) g_form_mismatches++;
+    free(host);
+    return GOG_OK;
 }
 
 static void expect_no_device(gog_status st, const char *what) {
@@ -55,6 +85,9 @@ static void no_device_checks(void) {
     expect_no_device(gog_cuda_preprocess(0, &img, &p, &it, 1, out, sizeof out), "preprocess");
     expect_no_device(gog_cuda_preprocess(0, NULL, NULL, NULL, 0, NULL, 0),
                      "preprocess (NULL args)");
+    expect_no_device(gog_cuda_preprocess_device(0, &img, &p, &it, 1, out, sizeof out), "preprocess_device");
+    expect_no_device(gog_cuda_preprocess_device(0, NULL, NULL, NULL, 0, NULL, 0),
+                     "preprocess_device (NULL args)");
 
     gog_cuda_stats stats;
     expect_no_device(gog_cuda_last_stats(&stats), "last_stats");
@@ -97,6 +130,42 @@ static void device_checks(int32_t n) {
     CHECK_STATUS(gog_cuda_last_stats(NULL), GOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(gog_cuda_preprocess(0, &img, &p, &it, 1, out, 2), GOG_ERR_BUFFER_TOO_SMALL);
     CHECK_STATUS(gog_cuda_last_stats(&stats), GOG_ERR_INVALID_ARGUMENT);
+
+    /* The device form: its pointer checks, then a result identical to the host form. */
+    void *dev = NULL;
+    CHECK_STATUS(gog_cuda_malloc(0, 3, &dev), GOG_OK);
+    CHECK(dev != NULL);
+    CHECK_STATUS(gog_cuda_preprocess_device(0, &img, &p, &it, 1, NULL, sizeof out), GOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(gog_cuda_preprocess_device(0, &img, &p, &it, 1, out, sizeof out), GOG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(gog_last_error(), "out_dev") != NULL);
+    CHECK_STATUS(gog_cuda_preprocess_device(-1, &img, &p, &it, 1, dev, 3), GOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(gog_cuda_preprocess_device(0, &img, &p, &it, 1, dev, 2), GOG_ERR_BUFFER_TOO_SMALL);
+    if (dev) {
+        const uint8_t poison[3] = {0xA5, 0xA5, 0xA5};
+        CHECK_STATUS(gog_cuda_copy_to_device(0, dev, poison, 3), GOG_OK);
+        CHECK_STATUS(gog_cuda_preprocess_device(0, &img, &p, &it, 1, dev, 3), GOG_OK);
+        uint8_t back[3] = {1, 1, 1};
+        CHECK_STATUS(gog_cuda_copy_to_host(0, back, dev, 3), GOG_OK);
+        CHECK(back[0] == 0 && back[1] == 0 && back[2] == 0);
+        CHECK_STATUS(gog_cuda_last_stats(&stats), GOG_OK);
+        CHECK(stats.d2h_bytes == 0 && stats.h2d_bytes > 0);
+        /* Pointer checks of the buffer functions: host memory where device memory is
+         * expected and the reverse; size 0 is a no-op; NULL frees nothing. */
+        CHECK_STATUS(gog_cuda_copy_to_device(0, back, poison, 3), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_host(0, back, back, 3), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_host(0, dev, dev, 3), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_device(0, dev, dev, 3), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_copy_to_device(0, back, poison, 0), GOG_OK);
+        CHECK_STATUS(gog_cuda_copy_to_device(n, dev, poison, 3), GOG_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(gog_cuda_free(0, back), GOG_ERR_INVALID_ARGUMENT);
+    }
+    CHECK_STATUS(gog_cuda_free(0, dev), GOG_OK);
+    CHECK_STATUS(gog_cuda_free(0, NULL), GOG_OK);
+    void *none = &none;
+    CHECK_STATUS(gog_cuda_malloc(0, 0, &none), GOG_OK);
+    CHECK(none == NULL);
+    CHECK_STATUS(gog_cuda_malloc(0, 16, NULL), GOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(gog_cuda_malloc(-1, 16, &none), GOG_ERR_INVALID_ARGUMENT);
 }
 
 /* Concurrent calls: each thread has its own image and parameters and checks every result. */
@@ -184,6 +253,13 @@ int main(void) {
     memset(&totals, 0, sizeof totals);
     printf("device %d against the scalar CPU reference:\n", (int)device);
     cuda_cases_all(on_device, &device, 0, &totals);
+    printf("device form (gog_cuda_preprocess_device) against the same reference:\n");
+    cuda_case_totals dev_totals;
+    memset(&dev_totals, 0, sizeof dev_totals);
+    cuda_cases_all(on_device_form, &device, 0, &dev_totals);
+    printf("device form: %lld calls, %lld differ from the host form\n", (long long)g_form_calls,
+           (long long)g_form_mismatches);
+    CHECK(g_form_calls > 0 && g_form_mismatches == 0);
     cuda_cases_invalid(on_device, &device);
     concurrency_checks(device);
     printf("%lld cases, %lld values, %lld not bit-exact (%lld u8 values off by one)\n",
