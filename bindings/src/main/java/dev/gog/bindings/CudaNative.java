@@ -26,6 +26,13 @@ import java.util.Optional;
  * exactly once, never concurrently with another call on it. Unlike the CPU encoder, the tensor
  * data may be unmapped as soon as {@link #encoderCreate} returns (the weights are copied to the
  * device).
+ *
+ * <p>Device memory ({@link #malloc}, {@link #free}, {@link #copyToDevice}, {@link #copyToHost}) is
+ * handled as raw addresses in zero-length {@link MemorySegment}s that must never be dereferenced
+ * from Java; the device-resident entry points ({@link #preprocessDevice},
+ * {@link #encoderEncodeImageDevice}, {@link #gazeRelevanceDevice}) take such addresses where
+ * gog_cuda.h expects DEVICE memory, and libgog_cuda checks each of them (the first byte only: the
+ * caller vouches for the rest of the range).
  */
 @SuppressWarnings("restricted") // this class is where native access happens
 public final class CudaNative {
@@ -50,6 +57,16 @@ public final class CudaNative {
         static final MethodHandle ENC_DESTROY;
         static final MethodHandle ENC_IMAGE;
         static final MethodHandle ENC_TEXT;
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+        static final MethodHandle TO_DEVICE;
+        static final MethodHandle TO_HOST;
+        static final MethodHandle PREPROCESS_DEVICE;
+        static final MethodHandle ENC_RESERVE;
+        static final MethodHandle ENC_IMAGE_DEVICE;
+        static final MethodHandle ENC_SET_GRAPHS;
+        static final MethodHandle ENC_GRAPH_INFO;
+        static final MethodHandle GAZE_RELEVANCE_DEVICE;
 
         static {
             Optional<SymbolLookup> lookup = NativeLibrary.isAvailable() && NativeLibrary.get().cudaLoaded()
@@ -71,6 +88,24 @@ public final class CudaNative {
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
             ENC_TEXT = link(lookup, linker, "gog_cuda_encoder_encode_text",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+            MALLOC = link(lookup, linker, "gog_cuda_malloc", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+            FREE = link(lookup, linker, "gog_cuda_free", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+            TO_DEVICE = link(lookup, linker, "gog_cuda_copy_to_device",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+            TO_HOST = link(lookup, linker, "gog_cuda_copy_to_host",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+            PREPROCESS_DEVICE = link(lookup, linker, "gog_cuda_preprocess_device", FunctionDescriptor.of(JAVA_INT,
+                    JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
+            ENC_RESERVE = link(lookup, linker, "gog_cuda_encoder_reserve",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+            ENC_IMAGE_DEVICE = link(lookup, linker, "gog_cuda_encoder_encode_image_device",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+            ENC_SET_GRAPHS = link(lookup, linker, "gog_cuda_encoder_set_graphs",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+            ENC_GRAPH_INFO = link(lookup, linker, "gog_cuda_encoder_graph_info",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+            GAZE_RELEVANCE_DEVICE = link(lookup, linker, "gog_cuda_gaze_relevance_device", FunctionDescriptor.of(
+                    JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         }
 
         private static MethodHandle link(Optional<SymbolLookup> lookup, Linker linker, String name,
@@ -272,6 +307,285 @@ public final class CudaNative {
             throw GogNative.rethrow(t);
         }
         if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_encode_text");
+    }
+
+    // --- device memory ---------------------------------------------------------------------------
+
+    /**
+     * {@code gog_cuda_malloc}: {@code bytes} of device memory on {@code device} (256-byte
+     * aligned, contents undefined).
+     *
+     * <p>The result is a raw device address wrapped in a zero-length {@link MemorySegment}: it
+     * must never be dereferenced from Java, only passed to the {@code gog_cuda_*} calls that take
+     * DEVICE memory. It is owned by the caller, who frees it exactly once with {@link #free}
+     * (on the same device) once no call uses it. {@code bytes == 0} returns
+     * {@link MemorySegment#NULL}.
+     *
+     * @param device the device ordinal
+     * @param bytes the size, at least 0
+     * @return the device address (owned by the caller)
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws GogException {@link GogErrorCode#NO_DEVICE} without libgog_cuda, a driver or a
+     *     device; {@link GogErrorCode#INVALID_ARGUMENT} for a bad ordinal;
+     *     {@link GogErrorCode#OUT_OF_MEMORY}; {@link GogErrorCode#CUDA}
+     */
+    public static MemorySegment malloc(int device, long bytes) {
+        requireFunction(H.MALLOC, "gog_cuda_malloc");
+        if (bytes < 0) throw new IllegalArgumentException("gog_cuda_malloc: negative size " + bytes);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            int st;
+            try {
+                st = (int) H.MALLOC.invokeExact(device, bytes, out);
+            } catch (Throwable t) {
+                throw GogNative.rethrow(t);
+            }
+            if (st != 0) throw GogNative.failure(st, "gog_cuda_malloc");
+            return out.get(ADDRESS, 0);
+        }
+    }
+
+    /**
+     * {@code gog_cuda_free}: frees memory from {@link #malloc} on {@code device}. NULL is a no-op
+     * (after the device check). Not while any call still uses the buffer.
+     *
+     * @param device the device ordinal the memory was allocated on
+     * @param ptr the device address from {@link #malloc}, or NULL
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     if {@code ptr} is not device memory of {@code device}; {@link GogErrorCode#CUDA}
+     */
+    public static void free(int device, MemorySegment ptr) {
+        requireFunction(H.FREE, "gog_cuda_free");
+        int st;
+        try {
+            st = (int) H.FREE.invokeExact(device, ptr);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_free");
+    }
+
+    /**
+     * {@code gog_cuda_copy_to_device}: copies {@code bytes} from host memory to device memory;
+     * returns when the copy is done.
+     *
+     * @param device the device ordinal
+     * @param dstDev a device address on {@code device} (the caller vouches for {@code bytes} bytes)
+     * @param srcHost host memory of at least {@code bytes} bytes
+     * @param bytes the size, at least 0 (0 is a no-op after the device check)
+     * @throws IllegalArgumentException if {@code bytes} is negative or {@code srcHost} is smaller
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     for a pointer of the wrong kind; {@link GogErrorCode#CUDA}
+     */
+    public static void copyToDevice(int device, MemorySegment dstDev, MemorySegment srcHost, long bytes) {
+        requireFunction(H.TO_DEVICE, "gog_cuda_copy_to_device");
+        GogNative.requireBytes(srcHost, bytes, "gog_cuda_copy_to_device src");
+        int st;
+        try {
+            st = (int) H.TO_DEVICE.invokeExact(device, dstDev, srcHost, bytes);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_copy_to_device");
+    }
+
+    /**
+     * {@code gog_cuda_copy_to_host}: copies {@code bytes} from device memory to host memory;
+     * returns when the copy is done.
+     *
+     * @param device the device ordinal
+     * @param dstHost writable host memory of at least {@code bytes} bytes
+     * @param srcDev a device address on {@code device} (the caller vouches for {@code bytes} bytes)
+     * @param bytes the size, at least 0
+     * @throws IllegalArgumentException if {@code bytes} is negative, {@code dstHost} is smaller or
+     *     read-only
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     for a pointer of the wrong kind; {@link GogErrorCode#CUDA}
+     */
+    public static void copyToHost(int device, MemorySegment dstHost, MemorySegment srcDev, long bytes) {
+        requireFunction(H.TO_HOST, "gog_cuda_copy_to_host");
+        GogNative.requireBytes(dstHost, bytes, "gog_cuda_copy_to_host dst");
+        if (dstHost.isReadOnly()) throw new IllegalArgumentException("gog_cuda_copy_to_host dst: read-only segment");
+        int st;
+        try {
+            st = (int) H.TO_HOST.invokeExact(device, dstHost, srcDev, bytes);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_copy_to_host");
+    }
+
+    /**
+     * {@code gog_cuda_preprocess_device}: as {@link #preprocess}, with the output in device
+     * memory {@code outDev} of {@code device} (owned by the caller, at least {@code capacity}
+     * bytes). Returns with the work finished.
+     *
+     * @param device the device ordinal
+     * @param image a {@link GogStructs#IMAGE_VIEW} (host); the pixels it points to must stay alive
+     * @param params a {@link GogStructs#PREPROCESS_PARAMS} ({@code isa}, {@code band_rows} ignored)
+     * @param items {@code nItems} consecutive {@link GogStructs#RESIZE_ITEM}s (host)
+     * @param nItems number of items
+     * @param outDev device output buffer
+     * @param capacity bytes of {@code outDev}
+     * @throws IllegalArgumentException if a size is negative or a host segment is smaller than
+     *     libgog_cuda reads
+     * @throws GogException with the native status and message ({@link GogErrorCode#NO_DEVICE}
+     *     without libgog_cuda or a device, {@link GogErrorCode#INVALID_ARGUMENT} for an
+     *     {@code outDev} that is not device memory of {@code device})
+     */
+    public static void preprocessDevice(int device, MemorySegment image, MemorySegment params, MemorySegment items,
+                                        int nItems, MemorySegment outDev, long capacity) {
+        requireFunction(H.PREPROCESS_DEVICE, "gog_cuda_preprocess_device");
+        if (capacity < 0) throw new IllegalArgumentException("gog_cuda_preprocess_device: negative capacity " + capacity);
+        // the output is device memory: only the host arguments are checked here
+        GogNative.checkRun(image, params, items, nItems, MemorySegment.NULL, 0, "gog_cuda_preprocess_device");
+        int st;
+        try {
+            st = (int) H.PREPROCESS_DEVICE.invokeExact(device, image, params, items, nItems, outDev, capacity);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_preprocess_device");
+    }
+
+    // --- the encoder on device buffers ---------------------------------------------------------------
+
+    /**
+     * CUDA-graph figures of an encoder ({@code gog_cuda_encoder_graph_info}).
+     *
+     * @param graphs instantiated graphs held now
+     * @param replays graph launches so far that replayed an existing graph
+     * @param lastFailure the reason of the last capture / instantiation / launch failure, or why
+     *     graphs are unavailable ("" when none)
+     */
+    public record GraphInfo(int graphs, int replays, String lastFailure) {}
+
+    /**
+     * {@code gog_cuda_encoder_reserve}: grows the encoder's workspace and staging once to the
+     * worst case of the given shapes (see gog_cuda.h).
+     *
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}, {@link GogErrorCode#INVALID_ARGUMENT}
+     *     (a negative or too large count, a bad image size or text length, a missing tower),
+     *     {@link GogErrorCode#LIMIT_EXCEEDED}, {@link GogErrorCode#OUT_OF_MEMORY},
+     *     {@link GogErrorCode#CUDA}
+     */
+    public static void encoderReserve(MemorySegment encoder, int maxBatch, int maxHeight, int maxWidth,
+                                      int maxTextBatch, int maxTextLength) {
+        requireEncoder(H.ENC_RESERVE, "gog_cuda_encoder_reserve");
+        int st;
+        try {
+            st = (int) H.ENC_RESERVE.invokeExact(encoder, maxBatch, maxHeight, maxWidth, maxTextBatch, maxTextLength);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_reserve");
+    }
+
+    /**
+     * {@code gog_cuda_encoder_encode_image_device}: device pixels [batch, C, height, width] fp32
+     * in, device embeds [batch, E] and, unless NULL, device dense [batch, rows * cols, E] out, all
+     * on the encoder's device and owned by the caller (who vouches for their sizes). Returns with
+     * the work finished; bit-identical to {@link #encoderEncodeImage}.
+     *
+     * @throws GogException with the native status and message ({@link GogErrorCode#INVALID_ARGUMENT}
+     *     for a pointer that is not device memory of the encoder's device, {@link GogErrorCode#CUDA}
+     *     for a failure on the device, after which the encoder should be destroyed)
+     */
+    public static void encoderEncodeImageDevice(MemorySegment encoder, MemorySegment pixelsDev, int batch, int height,
+                                                int width, MemorySegment embedsDev, MemorySegment denseDev) {
+        requireEncoder(H.ENC_IMAGE_DEVICE, "gog_cuda_encoder_encode_image_device");
+        int st;
+        try {
+            st = (int) H.ENC_IMAGE_DEVICE.invokeExact(encoder, pixelsDev, batch, height, width, embedsDev, denseDev);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_encode_image_device");
+    }
+
+    /**
+     * {@code gog_cuda_encoder_set_graphs}: enables or disables CUDA graphs for the encoder's image
+     * forward (a graph problem never fails a call; see {@link #encoderGraphInfo}).
+     *
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     for a NULL encoder
+     */
+    public static void encoderSetGraphs(MemorySegment encoder, boolean enabled) {
+        requireEncoder(H.ENC_SET_GRAPHS, "gog_cuda_encoder_set_graphs");
+        int st;
+        try {
+            st = (int) H.ENC_SET_GRAPHS.invokeExact(encoder, enabled ? 1 : 0);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_set_graphs");
+    }
+
+    /**
+     * {@code gog_cuda_encoder_graph_info}: the encoder's graph figures.
+     *
+     * @return a new record owned by the caller
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     for a NULL encoder
+     */
+    public static GraphInfo encoderGraphInfo(MemorySegment encoder) {
+        requireEncoder(H.ENC_GRAPH_INFO, "gog_cuda_encoder_graph_info");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment graphs = arena.allocate(JAVA_INT);
+            MemorySegment replays = arena.allocate(JAVA_INT);
+            MemorySegment why = arena.allocate(512);
+            int st;
+            try {
+                st = (int) H.ENC_GRAPH_INFO.invokeExact(encoder, graphs, replays, why, 512L);
+            } catch (Throwable t) {
+                throw GogNative.rethrow(t);
+            }
+            if (st != 0) throw GogNative.failure(st, "gog_cuda_encoder_graph_info");
+            return new GraphInfo(graphs.get(JAVA_INT, 0), replays.get(JAVA_INT, 0), why.getString(0));
+        }
+    }
+
+    // --- gaze on device features ----------------------------------------------------------------------
+
+    /**
+     * {@code gog_cuda_gaze_relevance_device}: the relevance map of device features
+     * {@code denseDev} [rows * cols][dim] fp32 on {@code device} (read only; the caller vouches
+     * for the size) against host {@code text} [dim]; host {@code cosines} (or NULL) and
+     * {@code map} [rows * cols] out. Same definitions as {@link GazeNative#relevance}.
+     *
+     * @param cfg a {@link GazeNative#CONFIG} (host)
+     * @throws IllegalArgumentException if a host segment is smaller than rows*cols (or dim) floats
+     * @throws GogException {@link GogErrorCode#NO_DEVICE}; {@link GogErrorCode#INVALID_ARGUMENT}
+     *     (a bad grid, a non-finite value, a {@code denseDev} that is not device memory of
+     *     {@code device}); {@link GogErrorCode#OUT_OF_MEMORY}; {@link GogErrorCode#CUDA}
+     */
+    public static void gazeRelevanceDevice(int device, MemorySegment denseDev, int rows, int cols, int dim,
+                                           MemorySegment text, MemorySegment cfg, MemorySegment cosines,
+                                           MemorySegment map) {
+        requireFunction(H.GAZE_RELEVANCE_DEVICE, "gog_cuda_gaze_relevance_device");
+        if (rows > 0 && cols > 0 && dim > 0) {
+            long n = (long) rows * cols;
+            GogNative.requireBytes(text, GogNative.bytes(dim, 4, "gog_cuda_gaze_relevance_device text"),
+                    "gog_cuda_gaze_relevance_device text");
+            GogNative.requireBytes(cosines, GogNative.bytes(n, 4, "cosines"), "gog_cuda_gaze_relevance_device cosines");
+            GogNative.requireBytes(map, GogNative.bytes(n, 4, "map"), "gog_cuda_gaze_relevance_device map");
+        }
+        GogNative.requireBytes(cfg, GazeNative.CONFIG.byteSize(), "gog_cuda_gaze_relevance_device cfg");
+        int st;
+        try {
+            st = (int) H.GAZE_RELEVANCE_DEVICE.invokeExact(device, denseDev, rows, cols, dim, text, cfg, cosines, map);
+        } catch (Throwable t) {
+            throw GogNative.rethrow(t);
+        }
+        if (st != 0) throw GogNative.failure(st, "gog_cuda_gaze_relevance_device");
+    }
+
+    private static void requireFunction(MethodHandle handle, String function) {
+        requireLoaded(function);
+        if (handle == null) {
+            throw new GogException(GogErrorCode.UNSUPPORTED, function,
+                    "this libgog_cuda has no " + function + " (it was built before the device-resident entry points)");
+        }
     }
 
     private static void requireEncoder(MethodHandle handle, String function) {

@@ -4,10 +4,14 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.gog.bindings.CpuIsa;
+import dev.gog.bindings.CudaNative;
 import dev.gog.bindings.GazeNative;
 import dev.gog.bindings.GogErrorCode;
 import dev.gog.bindings.GogException;
 import dev.gog.image.Box;
+import dev.gog.tensor.DType;
+import dev.gog.tensor.Device;
+import dev.gog.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -72,15 +76,58 @@ public final class Scorer {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(isa, "isa");
         checkDense(dense.byteSize() / 4, text.length, rows, cols);
+        return relevanceCall(text, rows, cols, cfg, (t, c, cos, map) ->
+                GazeNative.relevance(dense, rows, cols, text.length, t, c, isa.code(), cos, map));
+    }
+
+    /** One native relevance call: text and config in native memory, cosines and map out. */
+    private interface RelevanceCall {
+        void run(MemorySegment text, MemorySegment cfg, MemorySegment cosines, MemorySegment map);
+    }
+
+    private static RelevanceMap relevanceCall(float[] text, int rows, int cols, GazeConfig cfg, RelevanceCall call) {
         int n = rows * cols;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment t = arena.allocate((long) text.length * 4, 64);
             MemorySegment.copy(text, 0, t, JAVA_FLOAT, 0, text.length);
             MemorySegment c = config(arena, cfg);
             MemorySegment cos = arena.allocate((long) n * 4, 64), map = arena.allocate((long) n * 4, 64);
-            GazeNative.relevance(dense, rows, cols, text.length, t, c, isa.code(), cos, map);
+            call.run(t, c, cos, map);
             return new RelevanceMap(rows, cols, map.toArray(JAVA_FLOAT), cos.toArray(JAVA_FLOAT));
         }
+    }
+
+    /**
+     * The relevance map of dense features that live on a CUDA device ({@code dense}: an F32
+     * device tensor of [rows*cols, E] values, for instance a slice of the dense output of
+     * {@link dev.gog.model.Encoder#encodeImagesOnDevice}) against {@code text} [E], computed on
+     * that device ({@code gog_cuda_gaze_relevance_device}); only the map and cosines come back.
+     * Matches {@link #relevance(MemorySegment, float[], int, int, GazeConfig, CpuIsa)} with
+     * {@link CpuIsa#SCALAR} within about 1e-5 relative, so the same
+     * {@link #decide(RelevanceMap, GazeGeometry, GazeConfig)} follows.
+     *
+     * @param dense the features, a CUDA tensor owned by the caller (read only, left open)
+     * @param text the text embedding
+     * @param rows grid rows
+     * @param cols grid columns
+     * @param cfg the scoring settings
+     * @return a new map owned by the caller
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code dense} is not an F32 device tensor
+     * @throws IllegalStateException if {@code dense} is closed
+     * @throws GogException (INVALID_ARGUMENT) if the grid is empty, the tensor holds fewer than
+     *     rows*cols*E floats, or a value is not finite; (NO_DEVICE), (OUT_OF_MEMORY), (CUDA)
+     */
+    public static RelevanceMap relevanceOnDevice(Tensor dense, float[] text, int rows, int cols, GazeConfig cfg) {
+        Objects.requireNonNull(dense, "dense");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(cfg, "cfg");
+        if (dense.device() != Device.CUDA || dense.dtype() != DType.F32) {
+            throw new IllegalArgumentException("relevanceOnDevice needs an F32 CUDA tensor, got " + dense);
+        }
+        checkDense(dense.byteSize() / 4, text.length, rows, cols);
+        return relevanceCall(text, rows, cols, cfg, (t, c, cos, map) -> CudaNative.gazeRelevanceDevice(dense.cudaDevice(),
+                MemorySegment.ofAddress(dense.deviceAddress()), rows, cols, text.length, t, c, cos, map));
     }
 
     /**

@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * open until {@link #close()}. On the {@link Backend#CUDA} backend the same config and tensors
  * are handed to libgog_cuda, which copies every weight to the device; the mapping is then closed
  * at once and nothing is packed on the host. Inputs are validated identically and outputs have
- * the same shapes (host tensors) on both backends.
+ * the same shapes (host tensors) on both backends. On CUDA, {@link #encodeImages} also takes
+ * device pixels and {@link #encodeImagesOnDevice} leaves the outputs on the device;
+ * {@link #reserve} sizes the device workspace once and {@link Options#cudaGraphs()} replays
+ * repeated image forwards as CUDA graphs ({@link #graphInfo()}).
  *
  * <p>Thread safety: every method may be called from any thread; calls run one at a time inside
  * the native encoder (on the CPU it uses its own pool of {@link Options#threads()} threads for
@@ -60,8 +63,12 @@ public final class Encoder implements AutoCloseable {
      *     only, and a pinned variant makes {@link Backend#AUTO} choose the CPU)
      * @param backend where to run ({@link Backend#AUTO}: CUDA when usable, else the CPU)
      * @param cudaDevice the CUDA device ordinal, 0..1023 (CUDA backend only)
+     * @param cudaGraphs whether the CUDA encoder replays repeated image forwards as CUDA graphs
+     *     ({@code gog_cuda_encoder_set_graphs}; bit-identical results, less launch overhead;
+     *     CUDA backend only; default true)
      */
-    public record Options(Precision precision, int threads, CpuIsa isa, Backend backend, int cudaDevice) {
+    public record Options(Precision precision, int threads, CpuIsa isa, Backend backend, int cudaDevice,
+                          boolean cudaGraphs) {
         /**
          * Validates.
          *
@@ -79,38 +86,48 @@ public final class Encoder implements AutoCloseable {
         }
 
         /**
-         * Options with the {@link Backend#AUTO} backend on CUDA device 0.
+         * Options with CUDA graphs enabled.
+         *
+         * @throws NullPointerException if an enum is null
+         * @throws IllegalArgumentException if {@code threads} or {@code cudaDevice} is out of range
+         */
+        public Options(Precision precision, int threads, CpuIsa isa, Backend backend, int cudaDevice) {
+            this(precision, threads, isa, backend, cudaDevice, true);
+        }
+
+        /**
+         * Options with the {@link Backend#AUTO} backend on CUDA device 0, CUDA graphs enabled.
          *
          * @throws NullPointerException if an enum is null
          * @throws IllegalArgumentException if {@code threads} is out of range
          */
         public Options(Precision precision, int threads, CpuIsa isa) {
-            this(precision, threads, isa, Backend.AUTO, 0);
+            this(precision, threads, isa, Backend.AUTO, 0, true);
         }
 
-        /** fp32, all processors, the best kernel variant, the {@link Backend#AUTO} backend on device 0. */
+        /** fp32, all processors, the best kernel variant, the {@link Backend#AUTO} backend on device 0, graphs on. */
         public static Options defaults() {
             return new Options(Precision.F32, 0, CpuIsa.AUTO);
         }
 
         /** These options with another precision. */
         public Options withPrecision(Precision p) {
-            return new Options(p, threads, isa, backend, cudaDevice);
+            return new Options(p, threads, isa, backend, cudaDevice, cudaGraphs);
         }
 
         /** These options with another thread count. */
         public Options withThreads(int n) {
-            return new Options(precision, n, isa, backend, cudaDevice);
+            return new Options(precision, n, isa, backend, cudaDevice, cudaGraphs);
         }
 
         /** These options with another kernel variant. */
         public Options withIsa(CpuIsa i) {
-            return new Options(precision, threads, i, backend, cudaDevice);
+            return new Options(precision, threads, i, backend, cudaDevice, cudaGraphs);
         }
 
         /** These options with another backend. */
         public Options withBackend(Backend b) {
-            return new Options(precision, threads, isa, b, cudaDevice);
+            return new Options(precision, threads, isa, b, cudaDevice, cudaGraphs);
         }
 
         /**
@@ -119,9 +136,24 @@ public final class Encoder implements AutoCloseable {
          * @throws IllegalArgumentException if it is outside 0..1023
          */
         public Options withCudaDevice(int ordinal) {
-            return new Options(precision, threads, isa, backend, ordinal);
+            return new Options(precision, threads, isa, backend, ordinal, cudaGraphs);
+        }
+
+        /** These options with CUDA graphs on or off. */
+        public Options withCudaGraphs(boolean enabled) {
+            return new Options(precision, threads, isa, backend, cudaDevice, enabled);
         }
     }
+
+    /**
+     * CUDA-graph figures of a CUDA encoder ({@link #graphInfo()}).
+     *
+     * @param graphs instantiated graphs held now
+     * @param replays image forwards so far that replayed an existing graph
+     * @param lastFailure the reason of the last graph failure, or why graphs are unavailable or
+     *     off ("" when none)
+     */
+    public record GraphInfo(int graphs, long replays, String lastFailure) {}
 
     private final Path dir;
     private final EncoderConfig config;
@@ -206,7 +238,16 @@ public final class Encoder implements AutoCloseable {
             if (want == Backend.CUDA || (want == Backend.AUTO && cpuReason == null)) {
                 try {
                     CudaNative.encoderCreate(options.cudaDevice(), nativeCfg, descs, names.size(), out);
-                    handle = out.get(ValueLayout.ADDRESS, 0);
+                    MemorySegment created = out.get(ValueLayout.ADDRESS, 0);
+                    if (options.cudaGraphs()) {
+                        try {
+                            CudaNative.encoderSetGraphs(created, true);
+                        } catch (RuntimeException | Error e) {
+                            CudaNative.encoderDestroy(created);
+                            throw e;
+                        }
+                    }
+                    handle = created;
                     used = Backend.CUDA;
                 } catch (GogException e) {
                     if (want == Backend.CUDA) throw e;
@@ -393,27 +434,30 @@ public final class Encoder implements AutoCloseable {
     /**
      * Encodes a batch of preprocessed images.
      *
+     * <p>{@code pixels} may be a host tensor (both backends) or, on the {@link Backend#CUDA}
+     * backend, a device tensor of the encoder's device ({@link Tensor#allocateCuda}): the forward
+     * then reads the pixels in place ({@code gog_cuda_encoder_encode_image_device}) and only the
+     * outputs are copied to the host, bit-identical to the host-pixel call.
+     *
      * @param pixels F32 [batch, channels, height, width], normalised as {@link #preprocessSpec()}
      *     says; height and width are positive multiples of the patch size (other sizes than the
      *     trained one use bicubically resampled position embeddings)
      * @param dense whether to compute dense patch features
-     * @return embeddings (and dense features); the caller owns and closes them
-     * @throws IllegalArgumentException if the tensor's dtype, rank or channels are wrong
+     * @return embeddings (and dense features) in host memory; the caller owns and closes them
+     * @throws IllegalArgumentException if the tensor's dtype, rank or channels are wrong, or it
+     *     is a device tensor and this encoder runs on the CPU or on another device
      * @throws dev.gog.bindings.GogException if the size is not a multiple of the patch size, or
      *     memory runs out
      * @throws IllegalStateException if this encoder or the tensor is closed
      */
     public ImageEmbeddings encodeImages(Tensor pixels, boolean dense) {
-        Objects.requireNonNull(pixels, "pixels");
-        if (pixels.dtype() != DType.F32) throw new IllegalArgumentException("pixels must be F32, got " + pixels.dtype());
-        if (pixels.rank() != 4 || pixels.dim(1) != config.vision().channels()) {
-            throw new IllegalArgumentException("pixels must be [batch, " + config.vision().channels()
-                    + ", height, width], got " + java.util.Arrays.toString(pixels.shape()));
+        long[] bhw = checkPixels(pixels);
+        if (pixels.device() == dev.gog.tensor.Device.CUDA) {
+            try (ImageEmbeddings onDevice = encodeImagesOnDevice(pixels, dense)) {
+                return toHost(onDevice);
+            }
         }
-        long b = pixels.dim(0), h = pixels.dim(2), w = pixels.dim(3);
-        if (b < 1 || b > 65536 || h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pixels shape " + java.util.Arrays.toString(pixels.shape()) + " out of range");
-        }
+        long b = bhw[0], h = bhw[1], w = bhw[2];
         lock.readLock().lock();
         try {
             ensureUsable();
@@ -440,6 +484,218 @@ public final class Encoder implements AutoCloseable {
                 if (den != null) den.close();
                 throw ex;
             }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Encodes a batch of preprocessed images on the CUDA device and leaves the outputs there:
+     * the returned embeddings [batch, E] and dense features [batch, rows * cols, E] are device
+     * tensors of the encoder's device ({@link Tensor#cudaDevice()} ==
+     * {@link Options#cudaDevice()}), so that dense features can feed device-side work
+     * ({@link dev.gog.gaze.Scorer#relevanceOnDevice}) without a copy. Host {@code pixels} are
+     * uploaded first; device pixels (same device) are read in place. Results are bit-identical
+     * to {@link #encodeImages(Tensor, boolean)}.
+     *
+     * @param pixels F32 [batch, channels, height, width], host or device memory of the encoder's
+     *     device
+     * @param dense whether to compute dense patch features
+     * @return device tensors owned by the caller, who closes them (frees the device memory)
+     * @throws IllegalArgumentException if the tensor's dtype, rank or channels are wrong, or it
+     *     is a device tensor of another device
+     * @throws IllegalStateException if this encoder runs on the CPU backend, or this encoder or
+     *     the tensor is closed
+     * @throws dev.gog.bindings.GogException if the size is not a multiple of the patch size, or
+     *     device memory runs out, or the device fails ({@link GogErrorCode#CUDA}: the encoder then
+     *     refuses further calls)
+     */
+    public ImageEmbeddings encodeImagesOnDevice(Tensor pixels, boolean dense) {
+        long[] bhw = checkPixels(pixels);
+        if (backend != Backend.CUDA) {
+            throw new IllegalStateException("encodeImagesOnDevice needs the CUDA backend; encoder " + dir
+                    + " runs on the CPU");
+        }
+        long b = bhw[0], h = bhw[1], w = bhw[2];
+        int ordinal = options.cudaDevice();
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            int[] g = gridOf((int) h, (int) w);
+            int e = config.embedDim();
+            Tensor upload = null;
+            Tensor emb = null;
+            Tensor den = null;
+            try {
+                Tensor px = pixels;
+                if (pixels.device() != dev.gog.tensor.Device.CUDA) {
+                    upload = Tensor.allocateCuda(ordinal, DType.F32, b, config.vision().channels(), h, w);
+                    upload.copyFrom(pixels);
+                    px = upload;
+                }
+                emb = Tensor.allocateCuda(ordinal, DType.F32, b, e);
+                if (dense) den = Tensor.allocateCuda(ordinal, DType.F32, b, (long) g[0] * g[1], e);
+                encodeOnDevice(px, b, h, w, emb, den);
+                return new ImageEmbeddings(emb, den, g[0], g[1]);
+            } catch (RuntimeException | Error ex) {
+                if (emb != null) emb.close();
+                if (den != null) den.close();
+                throw ex;
+            } finally {
+                if (upload != null) upload.close();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * As {@link #encodeImagesOnDevice}, into device outputs the caller owns and may reuse: with
+     * the same pixel and output buffers (same addresses) and shape, a repeated call replays the
+     * CUDA graph captured for it ({@link Options#cudaGraphs()}), which fresh outputs per call
+     * would prevent. {@code embeddings} and {@code dense} may be views
+     * ({@link Tensor#narrow}) of larger buffers.
+     *
+     * @param pixels F32 [batch, channels, height, width] on the encoder's device
+     * @param embeddings F32 [batch, E] on the encoder's device, written
+     * @param dense F32 [batch, rows * cols, E] on the encoder's device, written; or null for none
+     * @return {rows, cols}, the patch grid
+     * @throws IllegalArgumentException if a tensor has the wrong dtype, shape or device (a host
+     *     tensor included)
+     * @throws IllegalStateException if this encoder runs on the CPU backend, or it or a tensor
+     *     is closed
+     * @throws dev.gog.bindings.GogException as {@link #encodeImagesOnDevice}
+     */
+    public int[] encodeImagesInto(Tensor pixels, Tensor embeddings, Tensor dense) {
+        long[] bhw = checkPixels(pixels);
+        Objects.requireNonNull(embeddings, "embeddings");
+        if (backend != Backend.CUDA) {
+            throw new IllegalStateException("encodeImagesInto needs the CUDA backend; encoder " + dir + " runs on the CPU");
+        }
+        if (pixels.device() != dev.gog.tensor.Device.CUDA) {
+            throw new IllegalArgumentException("encodeImagesInto needs device pixels, got " + pixels);
+        }
+        long b = bhw[0], h = bhw[1], w = bhw[2];
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            int[] g = gridOf((int) h, (int) w);
+            int e = config.embedDim();
+            checkDeviceOutput(embeddings, "embeddings", b, e);
+            if (dense != null) checkDeviceOutput(dense, "dense", b, (long) g[0] * g[1], e);
+            encodeOnDevice(pixels, b, h, w, embeddings, dense);
+            return g;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void checkDeviceOutput(Tensor t, String what, long... shape) {
+        if (t.dtype() != DType.F32 || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + " must be F32 " + java.util.Arrays.toString(shape) + ", got " + t);
+        }
+        if (t.device() != dev.gog.tensor.Device.CUDA || t.cudaDevice() != options.cudaDevice()) {
+            throw new IllegalArgumentException(what + " must be on CUDA device " + options.cudaDevice() + ", got " + t);
+        }
+    }
+
+    /** Checks the pixels' dtype, shape and device; returns {batch, height, width}. */
+    private long[] checkPixels(Tensor pixels) {
+        Objects.requireNonNull(pixels, "pixels");
+        if (pixels.dtype() != DType.F32) throw new IllegalArgumentException("pixels must be F32, got " + pixels.dtype());
+        if (pixels.rank() != 4 || pixels.dim(1) != config.vision().channels()) {
+            throw new IllegalArgumentException("pixels must be [batch, " + config.vision().channels()
+                    + ", height, width], got " + java.util.Arrays.toString(pixels.shape()));
+        }
+        long b = pixels.dim(0), h = pixels.dim(2), w = pixels.dim(3);
+        if (b < 1 || b > 65536 || h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pixels shape " + java.util.Arrays.toString(pixels.shape()) + " out of range");
+        }
+        if (pixels.device() == dev.gog.tensor.Device.CUDA) {
+            if (backend != Backend.CUDA) {
+                throw new IllegalArgumentException("pixels are on CUDA device " + pixels.cudaDevice()
+                        + " but encoder " + dir + " runs on the CPU: copy them to a host tensor");
+            }
+            if (pixels.cudaDevice() != options.cudaDevice()) {
+                throw new IllegalArgumentException("pixels are on CUDA device " + pixels.cudaDevice()
+                        + " but the encoder runs on CUDA device " + options.cudaDevice());
+            }
+        }
+        return new long[] {b, h, w};
+    }
+
+    /** Host copies of device embeddings (the caller closes {@code onDevice}). */
+    private static ImageEmbeddings toHost(ImageEmbeddings onDevice) {
+        Tensor emb = Tensor.allocate(DType.F32, onDevice.embeddings().shape());
+        Tensor den = null;
+        try {
+            onDevice.embeddings().copyToHost(emb);
+            if (onDevice.dense() != null) {
+                den = Tensor.allocate(DType.F32, onDevice.dense().shape());
+                onDevice.dense().copyToHost(den);
+            }
+            return new ImageEmbeddings(emb, den, onDevice.rows(), onDevice.cols());
+        } catch (RuntimeException | Error ex) {
+            emb.close();
+            if (den != null) den.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Grows the CUDA encoder's device workspace and pinned staging once to the worst case of
+     * image calls of up to {@code maxBatch} images of at most {@code maxHeight x maxWidth}
+     * pixels (dense features included) and text calls of up to {@code maxTextBatch} sequences
+     * of at most {@code maxTextLength} tokens ({@code gog_cuda_encoder_reserve}), so that later
+     * calls within those shapes allocate nothing (and CUDA graphs are not dropped by a growth).
+     * Memory only grows. {@code maxBatch == 0} (or {@code maxTextBatch == 0}) leaves that tower
+     * out. A no-op on the CPU backend (which allocates per call).
+     *
+     * @throws IllegalArgumentException if a count is negative
+     * @throws IllegalStateException if closed (or unusable after a device fault)
+     * @throws dev.gog.bindings.GogException on CUDA: (INVALID_ARGUMENT) for a size that is not a
+     *     valid image size for the patch grid or a text length outside [1,
+     *     max_position_embeddings]; (LIMIT_EXCEEDED), (OUT_OF_MEMORY), (CUDA)
+     */
+    public void reserve(int maxBatch, int maxHeight, int maxWidth, int maxTextBatch, int maxTextLength) {
+        if (maxBatch < 0 || maxHeight < 0 || maxWidth < 0 || maxTextBatch < 0 || maxTextLength < 0) {
+            throw new IllegalArgumentException("reserve: negative argument (" + maxBatch + ", " + maxHeight + ", "
+                    + maxWidth + ", " + maxTextBatch + ", " + maxTextLength + ")");
+        }
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            if (backend != Backend.CUDA) return;
+            try {
+                CudaNative.encoderReserve(handle, maxBatch, maxHeight, maxWidth, maxTextBatch, maxTextLength);
+            } catch (GogException ex) {
+                noteFault(ex);
+                throw ex;
+            }
+            LOG.debug("encoder {}: reserved {} images of {}x{}, {} texts of {} tokens", dir, maxBatch, maxWidth,
+                    maxHeight, maxTextBatch, maxTextLength);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The CUDA encoder's graph figures ({@code gog_cuda_encoder_graph_info}). On the CPU
+     * backend: no graphs, no replays and a reason saying so.
+     *
+     * @return a new record owned by the caller
+     * @throws IllegalStateException if closed
+     * @throws dev.gog.bindings.GogException if the native call fails
+     */
+    public GraphInfo graphInfo() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            if (backend != Backend.CUDA) return new GraphInfo(0, 0, "the CPU backend has no CUDA graphs");
+            CudaNative.GraphInfo g = CudaNative.encoderGraphInfo(handle);
+            String why = g.lastFailure();
+            if (why.isEmpty() && !options.cudaGraphs()) why = "CUDA graphs are disabled (Options.cudaGraphs)";
+            return new GraphInfo(g.graphs(), g.replays(), why);
         } finally {
             lock.readLock().unlock();
         }
@@ -558,6 +814,18 @@ public final class Encoder implements AutoCloseable {
     }
 
     /** After GOG_ERR_CUDA the device context may be unusable (gog_cuda.h): refuse further calls. */
+    /** The device-resident image forward between device tensors ({@code dense} may be null); a device fault is noted. */
+    private void encodeOnDevice(Tensor pixels, long b, long h, long w, Tensor embeddings, Tensor dense) {
+        MemorySegment d = dense == null ? MemorySegment.NULL : MemorySegment.ofAddress(dense.deviceAddress());
+        try {
+            CudaNative.encoderEncodeImageDevice(handle, MemorySegment.ofAddress(pixels.deviceAddress()), (int) b, (int) h,
+                    (int) w, MemorySegment.ofAddress(embeddings.deviceAddress()), d);
+        } catch (GogException ex) {
+            noteFault(ex);
+            throw ex;
+        }
+    }
+
     private void noteFault(GogException e) {
         if (e.code() == GogErrorCode.CUDA) {
             deviceFault = e.getMessage();
@@ -586,6 +854,7 @@ public final class Encoder implements AutoCloseable {
     @Override
     public String toString() {
         return "Encoder[" + config.family() + ", " + dir + ", E=" + config.embedDim() + ", " + options.precision() + ", "
-                + backend + (backend == Backend.CUDA ? ":" + options.cudaDevice() : "") + "]";
+                + backend + (backend == Backend.CUDA ? ":" + options.cudaDevice() + (options.cudaGraphs() ? ", graphs" : "") : "")
+                + "]";
     }
 }

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.gog.bindings.CpuIsa;
+import dev.gog.bindings.CudaNative;
 import dev.gog.bindings.GogException;
 import dev.gog.bindings.GogNative;
 import dev.gog.bindings.GogStructs;
@@ -449,6 +450,39 @@ public final class Preprocessor implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #frame(Image, int, int)}, written into {@code out}, whose shape gives the size:
+     * {@code [1, 3, height, width]} F32/BF16 or U8 {@code [1, height, width, 3]}, on the host or
+     * a CUDA device (see {@link #runInto}). The caller owns {@code out} and may reuse it.
+     *
+     * @param image the image (not closed)
+     * @param out the output tensor
+     * @throws IllegalArgumentException if {@code out} is not of such a shape or a size is out of
+     *     range 1..16384
+     * @throws IllegalStateException if this preprocessor, the image or {@code out} is closed
+     * @throws GogException if the native call fails
+     */
+    public void frameInto(Image image, Tensor out) {
+        checkOpen();
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(out, "out");
+        long[] s = out.shape();
+        boolean u8 = out.dtype() == DType.U8;
+        if (s.length != 4 || s[0] != 1 || (u8 ? s[3] : s[1]) != 3) {
+            throw new IllegalArgumentException("frame output must be " + (u8 ? "[1, height, width, 3]" : "[1, 3, height, width]")
+                    + ", got " + Arrays.toString(s) + " of " + out.dtype());
+        }
+        long h = u8 ? s[1] : s[2];
+        long w = u8 ? s[2] : s[3];
+        if (w < 1 || h < 1 || w > PreprocessSpec.MAX_SIZE || h > PreprocessSpec.MAX_SIZE) {
+            throw new IllegalArgumentException("frame " + w + "x" + h + " out of range 1.." + PreprocessSpec.MAX_SIZE);
+        }
+        List<Placement> items = List.of(new Placement(Box.of(image.originalWidth(), image.originalHeight()), 0, 0,
+                (int) w, (int) h));
+        checkItems(image, items, (int) w, (int) h);
+        runChecked(image, items, out, (int) w, (int) h);
+    }
+
     // --- the general form ------------------------------------------------------------------------------
 
     /**
@@ -481,7 +515,7 @@ public final class Preprocessor implements AutoCloseable {
      * As {@link #crops(Image, List)}, written into {@code out}, which the caller owns and may
      * reuse from call to call (no allocation on the hot path). {@code out} must have the shape
      * and dtype {@link #crops(Image, List)} would return ({@code spec.dtype()}) or U8
-     * {@code [N, S, S, 3]}.
+     * {@code [N, S, S, 3]}, on the host or a CUDA device (see {@link #runInto}).
      *
      * @throws IllegalArgumentException if {@code boxes} is empty, a box lies outside the image,
      *     or {@code out} has the wrong shape
@@ -494,7 +528,8 @@ public final class Preprocessor implements AutoCloseable {
 
     /**
      * As {@link #whole(Image)}, written into {@code out} ({@code [1, 3, S, S]} of the spec's
-     * dtype, or U8 {@code [1, S, S, 3]}), which the caller owns and may reuse.
+     * dtype, or U8 {@code [1, S, S, 3]}), which the caller owns and may reuse; host or CUDA
+     * device memory (see {@link #runInto}).
      *
      * @throws IllegalArgumentException if {@code out} has the wrong shape
      * @throws IllegalStateException if this preprocessor, the image or {@code out} is closed
@@ -508,11 +543,17 @@ public final class Preprocessor implements AutoCloseable {
      * The general form, written into {@code out}: one item per placement; the dtype is
      * {@code out}'s (F32/BF16 {@code [N, 3, S, S]} or U8 {@code [N, S, S, 3]}).
      *
+     * <p>{@code out} may be a CUDA device tensor ({@link Tensor#allocateCuda}): the same items
+     * and parameters then run as one {@code gog_cuda_preprocess_device} on its device (the CPU
+     * variant and thread count do not apply), the output never leaving the device. Results are
+     * within +-1 per 8-bit channel of the CPU path (gog_cuda.h). The validation is the same.
+     *
      * @throws IllegalArgumentException if {@code items} is empty, a source box lies outside
      *     the image, a placed rectangle leaves the S x S frame, or {@code out} has the wrong
-     *     shape, a non-CPU device or read-only memory
+     *     shape or read-only host memory
      * @throws IllegalStateException if this preprocessor, the image or {@code out} is closed
-     * @throws GogException if the native call fails
+     * @throws GogException if the native call fails ({@link dev.gog.bindings.GogErrorCode#NO_DEVICE}
+     *     for a device tensor without libgog_cuda, a driver or a device)
      */
     public void runInto(Image image, List<Placement> items, Tensor out) {
         checkOpen();
@@ -532,8 +573,9 @@ public final class Preprocessor implements AutoCloseable {
             throw new IllegalArgumentException("output tensor has shape " + Arrays.toString(out.shape())
                     + ", want " + Arrays.toString(outputShape(dtype, n, frameW, frameH)) + " of " + dtype);
         }
-        if (out.device() != Device.CPU) {
-            throw new IllegalArgumentException("output tensor is on " + out.device() + ", want CPU");
+        if (out.device() == Device.CUDA) {
+            runOnDevice(image, items, out, frameW, frameH);
+            return;
         }
         MemorySegment dst = out.segment();
         if (dst.isReadOnly()) throw new IllegalArgumentException("output tensor is read-only");
@@ -568,6 +610,28 @@ public final class Preprocessor implements AutoCloseable {
                 });
             }
             invokeAll(tasks);
+        }
+    }
+
+    /**
+     * {@link #runChecked} into a device tensor: one {@code gog_cuda_preprocess_device} on the
+     * tensor's device (the CPU variant and the thread count do not apply).
+     */
+    @SuppressWarnings("try") // the pin is held for the duration of the block
+    private void runOnDevice(Image image, List<Placement> items, Tensor out, int frameW, int frameH) {
+        int n = items.size();
+        long capacity = out.byteSize();
+        int ordinal = out.cudaDevice();
+        MemorySegment dst = MemorySegment.ofAddress(out.deviceAddress());
+        try (Image.Pin pin = image.pin(); Arena a = Arena.ofConfined()) {
+            Call call = new Call(image, items, out.dtype(), frameW, frameH);
+            MemorySegment params = call.params(a);
+            long expect = GogNative.preprocessOutputBytes(params, n);
+            if (expect != capacity) {
+                if (expect == 0) call.runDevice(a, params, ordinal, dst, capacity); // says why (GogException)
+                throw new IllegalStateException("libgog wants " + expect + " output bytes, Java computed " + capacity);
+            }
+            call.runDevice(a, params, ordinal, dst, capacity);
         }
     }
 
@@ -717,6 +781,18 @@ public final class Preprocessor implements AutoCloseable {
         /** One {@code gog_preprocess_run}, with {@code params} from {@link #params} and structs in {@code a}. */
         void run(Arena a, MemorySegment params, long tileBegin, long tileEnd, MemorySegment out) {
             int n = boxes.length / 4;
+            MemorySegment items = items(a);
+            MemorySegment view = view(a);
+            GogNative.preprocessRun(view, params, items, n, tileBegin, tileEnd, out, out.byteSize());
+        }
+
+        /** One {@code gog_cuda_preprocess_device} into device memory {@code outDev} of {@code device}. */
+        void runDevice(Arena a, MemorySegment params, int device, MemorySegment outDev, long capacity) {
+            CudaNative.preprocessDevice(device, view(a), params, items(a), boxes.length / 4, outDev, capacity);
+        }
+
+        private MemorySegment items(Arena a) {
+            int n = boxes.length / 4;
             MemorySegment items = a.allocate(GogStructs.RESIZE_ITEM, n);
             for (int i = 0; i < n; i++) {
                 long o = i * GogStructs.RESIZE_ITEM.byteSize();
@@ -729,13 +805,17 @@ public final class Preprocessor implements AutoCloseable {
                 items.set(JAVA_INT, o + GogStructs.RESIZE_ITEM_DST_W, rects[4 * i + 2]);
                 items.set(JAVA_INT, o + GogStructs.RESIZE_ITEM_DST_H, rects[4 * i + 3]);
             }
+            return items;
+        }
+
+        private MemorySegment view(Arena a) {
             MemorySegment view = a.allocate(GogStructs.IMAGE_VIEW);
             // The pixels are kept alive by the caller's Image.pin() for the whole call.
             view.set(ADDRESS, GogStructs.IMAGE_VIEW_DATA, MemorySegment.ofAddress(pixelAddress));
             view.set(JAVA_INT, GogStructs.IMAGE_VIEW_WIDTH, width);
             view.set(JAVA_INT, GogStructs.IMAGE_VIEW_HEIGHT, height);
             view.set(JAVA_LONG, GogStructs.IMAGE_VIEW_STRIDE, stride);
-            GogNative.preprocessRun(view, params, items, n, tileBegin, tileEnd, out, out.byteSize());
+            return view;
         }
     }
 

@@ -8,6 +8,8 @@ import dev.gog.gaze.RelevanceMap;
 import dev.gog.gaze.Scorer;
 import dev.gog.image.Box;
 import dev.gog.image.Image;
+import dev.gog.bindings.GogException;
+import dev.gog.model.Backend;
 import dev.gog.model.Encoder;
 import dev.gog.model.ImageEmbeddings;
 import dev.gog.preprocess.PreprocessSpec;
@@ -57,6 +59,17 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Metrics use the lane kinds {@code text}, {@code image}, {@code frame} and {@code native} as the
  * {@code lane} tag.
+ *
+ * <h2>On a CUDA encoder</h2>
+ * When {@code encoder.backend()} is {@link Backend#CUDA}, image and frame batches stay on the
+ * device: the batch's pixels are preprocessed straight into one device tensor
+ * ({@link Preprocessor#runInto} into a CUDA tensor), encoded there, and only the [n, E]
+ * embeddings come back to the host; frames keep their dense features on the device and compute
+ * each relevance map there ({@link Scorer#relevanceOnDevice}); the decision is then taken on the
+ * host exactly as on the CPU path. The scheduler reserves the encoder's workspace for batches of
+ * {@code maxBatch} S x S images and texts at start ({@link Encoder#reserve}). Results match the
+ * CPU path within the backends' tolerances (device preprocessing is within +-1 per 8-bit
+ * channel). The CPU path is unchanged.
  *
  * <h2>When a batch starts</h2>
  * A worker that is free takes, among the lanes that are ready, the one whose oldest job is the
@@ -115,6 +128,9 @@ public final class BatchScheduler implements AutoCloseable {
 
     private final List<Thread> workers;
     private final ExecutorService delivery;
+    /** Whether image and frame batches run device-resident (a CUDA encoder). */
+    private final boolean onDevice;
+    private final int cudaDevice;
 
     private final Map<String, DistributionSummary> sizeMeters;
     private final Map<String, Timer> waitMeters;
@@ -181,9 +197,27 @@ public final class BatchScheduler implements AutoCloseable {
             ts.add(Thread.ofPlatform().name("gog-batch-" + i).daemon(true).unstarted(() -> workLoop(pp)));
         }
         this.workers = List.copyOf(ts);
+        this.onDevice = encoder.backend() == Backend.CUDA;
+        this.cudaDevice = encoder.options().cudaDevice();
+        if (onDevice) reserve();
         workers.forEach(Thread::start);
         LOG.info("batch scheduler: {} worker(s), batches of up to {}, wait up to {} ms", options.workers(),
                 options.maxBatch(), options.maxWait().toNanos() / 1e6);
+    }
+
+    /**
+     * Sizes the CUDA encoder's workspace for full batches of S x S images and of texts, so that
+     * the hot path allocates nothing; a failure is logged (the encoder then grows on demand).
+     */
+    private void reserve() {
+        int s = spec.size();
+        int text = encoder.config().text().maxPositions();
+        try {
+            encoder.reserve(options.maxBatch(), s, s, options.maxBatch(), text);
+        } catch (GogException | IllegalStateException e) {
+            LOG.warn("batch scheduler: reserving the CUDA encoder for {} images of {}x{} and {} texts of {} tokens "
+                    + "failed; it grows on demand: {}", options.maxBatch(), s, s, options.maxBatch(), text, e.getMessage());
+        }
     }
 
     // --- submitting ------------------------------------------------------------------------------------
@@ -497,19 +531,21 @@ public final class BatchScheduler implements AutoCloseable {
     // --- workers ---------------------------------------------------------------------------------------
 
     private void workLoop(Preprocessor pp) {
+        DeviceBuffers buffers = onDevice ? new DeviceBuffers() : null;
         try {
             Batch batch;
             while ((batch = take()) != null) {
-                runBatch(batch, pp);
+                runBatch(batch, pp, buffers);
             }
         } finally {
             pp.close();
+            if (buffers != null) buffers.close();
             LOG.debug("{} stopped", Thread.currentThread().getName());
         }
     }
 
     /** Runs one batch; never throws (every failure fails the batch's unsettled jobs). */
-    private void runBatch(Batch batch, Preprocessor pp) {
+    private void runBatch(Batch batch, Preprocessor pp, DeviceBuffers buffers) {
         long start = System.nanoTime();
         List<Runnable> completions = new ArrayList<>(batch.jobs.size());
         Timer waitTimer = waitMeters.get(batch.kind);
@@ -517,8 +553,14 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             switch (batch.kind) {
                 case "text" -> runTexts(batch, completions);
-                case "image" -> runImages(batch, pp, completions);
-                case "frame" -> runFrames(batch, pp, completions);
+                case "image" -> {
+                    if (buffers != null) runImagesOnDevice(batch, pp, buffers, completions);
+                    else runImages(batch, pp, completions);
+                }
+                case "frame" -> {
+                    if (buffers != null) runFramesOnDevice(batch, pp, completions);
+                    else runFrames(batch, pp, completions);
+                }
                 case "native" -> runNative(batch, completions);
                 default -> throw new IllegalStateException("unknown lane kind " + batch.kind);
             }
@@ -543,6 +585,34 @@ public final class BatchScheduler implements AutoCloseable {
             LOG.debug("lane {}: batch of {} in {} ms", batch.laneKey, batch.jobs.size(), ms(ran));
         }
         deliver(completions);
+    }
+
+    /**
+     * Preprocesses each job of an image batch into its slot ({@code slotFor.apply(i)} for the
+     * i-th job that succeeds) and returns the jobs filled, in order; a job that fails is failed
+     * alone, unless {@code deviceFaults} and the failure is a device fault, which is rethrown
+     * (the batch cannot go on).
+     */
+    @SuppressWarnings("try") // the pin is held while the preprocessor reads the pixels
+    private List<ImageJob> fill(Batch batch, Preprocessor pp, java.util.function.IntFunction<Tensor> slotFor, boolean deviceFaults,
+                                List<Runnable> out) {
+        List<ImageJob> filled = new ArrayList<>(batch.jobs.size());
+        for (Job<?> job : batch.jobs) {
+            ImageJob j = (ImageJob) job;
+            try (Image.Pin _ = j.image.pin()) {
+                Tensor slot = slotFor.apply(filled.size());
+                if (j.box == null) {
+                    pp.wholeInto(j.image, slot);
+                } else {
+                    pp.cropsInto(j.image, List.of(j.box), slot);
+                }
+                filled.add(j);
+            } catch (RuntimeException e) {
+                if (deviceFaults && isDeviceFault(e)) throw e;
+                fail(out, j, e);
+            }
+        }
+        return filled;
     }
 
     /** Completes the futures on a virtual thread (inline once the scheduler is closing). */
@@ -584,22 +654,8 @@ public final class BatchScheduler implements AutoCloseable {
         int s = spec.size();
         int n = batch.jobs.size();
         long itemBytes = 3L * s * s * DType.F32.byteSize();
-        List<ImageJob> filled = new ArrayList<>(n);
         try (Tensor px = Tensor.allocate(DType.F32, n, 3, s, s)) {
-            for (Job<?> job : batch.jobs) {
-                ImageJob j = (ImageJob) job;
-                try (Image.Pin _ = j.image.pin()) {
-                    Tensor slot = px.slice(filled.size()).reshape(1, 3, s, s);
-                    if (j.box == null) {
-                        pp.wholeInto(j.image, slot);
-                    } else {
-                        pp.cropsInto(j.image, List.of(j.box), slot);
-                    }
-                    filled.add(j);
-                } catch (RuntimeException e) {
-                    fail(out, j, e);
-                }
-            }
+            List<ImageJob> filled = fill(batch, pp, i -> px.slice(i).reshape(1, 3, s, s), false, out);
             if (filled.isEmpty()) return;
             int k = filled.size();
             Tensor input = k == n ? px : Tensor.wrap(px.segment().asSlice(0, k * itemBytes), DType.F32, k, 3, s, s);
@@ -611,6 +667,130 @@ public final class BatchScheduler implements AutoCloseable {
             checkRows(all.length, k, dim, "encodeImages");
             for (int i = 0; i < k; i++) succeed(out, filled.get(i), Arrays.copyOfRange(all, i * dim, (i + 1) * dim));
         }
+    }
+
+    /**
+     * {@link #runImages} on a CUDA encoder: the pixels are preprocessed into the worker's device
+     * pixel buffer, encoded there into its device embedding buffer (the same addresses batch
+     * after batch, so a repeated batch size replays the encoder's CUDA graph), and only the
+     * [k, E] embeddings are copied back.
+     */
+    @SuppressWarnings("try") // the pin is held while the preprocessor reads the pixels
+    private void runImagesOnDevice(Batch batch, Preprocessor pp, DeviceBuffers buffers, List<Runnable> out) {
+        Tensor px = buffers.pixels();
+        List<ImageJob> filled = fill(batch, pp, slot -> px.narrow(slot, 1), true, out);
+        if (filled.isEmpty()) return;
+        int k = filled.size();
+        Tensor emb = buffers.embeddings().narrow(0, k);
+        encoder.encodeImagesInto(px.narrow(0, k), emb, null);
+        float[] all = emb.toFloatArray();
+        int dim = encoder.embedDim();
+        checkRows(all.length, k, dim, "encodeImagesInto");
+        for (int i = 0; i < k; i++) succeed(out, filled.get(i), Arrays.copyOfRange(all, i * dim, (i + 1) * dim));
+    }
+
+    /** A worker's device buffers for image batches, allocated on first use, freed when the worker stops. */
+    private final class DeviceBuffers implements AutoCloseable {
+        private Tensor pixels;
+        private Tensor embeddings;
+
+        Tensor pixels() {
+            if (pixels == null) {
+                int s = spec.size();
+                pixels = Tensor.allocateCuda(cudaDevice, DType.F32, options.maxBatch(), 3, s, s);
+            }
+            return pixels;
+        }
+
+        Tensor embeddings() {
+            if (embeddings == null) {
+                embeddings = Tensor.allocateCuda(cudaDevice, DType.F32, options.maxBatch(), encoder.embedDim());
+            }
+            return embeddings;
+        }
+
+        @Override
+        public void close() {
+            if (pixels != null) pixels.close();
+            if (embeddings != null) embeddings.close();
+        }
+    }
+
+    /**
+     * {@link #runFrames} on a CUDA encoder: frames preprocessed into one device tensor, a dense
+     * encode that leaves the features on the device, each relevance map computed there, the
+     * decision on the host.
+     */
+    @SuppressWarnings("try") // the pin is held while the preprocessor reads the pixels
+    private void runFramesOnDevice(Batch batch, Preprocessor pp, List<Runnable> out) {
+        FrameJob first = (FrameJob) batch.jobs.getFirst();
+        int rows = first.rows, cols = first.cols;
+        int width = cols * patch, height = rows * patch;
+        int n = batch.jobs.size();
+        List<FrameJob> filled = new ArrayList<>(n);
+        List<Double> frameMs = new ArrayList<>(n);
+        try (Tensor px = Tensor.allocateCuda(cudaDevice, DType.F32, n, 3, height, width)) {
+            for (Job<?> job : batch.jobs) {
+                FrameJob j = (FrameJob) job;
+                long t0 = System.nanoTime();
+                try (Image.Pin _ = j.image.pin()) {
+                    pp.frameInto(j.image, px.narrow(filled.size(), 1));
+                    filled.add(j);
+                    frameMs.add(ms(System.nanoTime() - t0));
+                } catch (RuntimeException e) {
+                    if (isDeviceFault(e)) throw e;
+                    fail(out, j, e);
+                }
+            }
+            if (filled.isEmpty()) return;
+            int k = filled.size();
+            Tensor input = k == n ? px : px.narrow(0, k);
+            long t1 = System.nanoTime();
+            try (ImageEmbeddings e = encoder.encodeImagesOnDevice(input, true)) {
+                double encodeMs = ms(System.nanoTime() - t1);
+                float[] frames = e.embeddings().toFloatArray();
+                int dim = encoder.embedDim();
+                checkRows(frames.length, k, dim, "encodeImagesOnDevice");
+                if (e.rows() != rows || e.cols() != cols) {
+                    throw new IllegalStateException("the encoder's grid " + e.rows() + "x" + e.cols()
+                            + " differs from the frame grid " + rows + "x" + cols);
+                }
+                for (int i = 0; i < k; i++) {
+                    FrameJob j = filled.get(i);
+                    try {
+                        long t3 = System.nanoTime();
+                        GazeGeometry geom = GazeGeometry.squash(rows, cols, patch, j.imageW, j.imageH);
+                        RelevanceMap map = Scorer.relevanceOnDevice(e.dense().slice(i), j.question, rows, cols,
+                                j.options.config());
+                        GazeDecision decision = Scorer.decide(map, geom, j.options.config());
+                        double scoreMs = ms(System.nanoTime() - t3);
+                        succeed(out, j, perception(j, decision, map, geom, frames, i, dim, frameMs.get(i), encodeMs,
+                                scoreMs));
+                    } catch (RuntimeException ex) {
+                        if (isDeviceFault(ex)) throw ex;
+                        fail(out, j, ex);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Perception perception(FrameJob j, GazeDecision decision, RelevanceMap map, GazeGeometry geom,
+                                         float[] frames, int i, int dim, double frameMs, double encodeMs,
+                                         double scoreMs) {
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("frame", frameMs);
+        timings.put("encode", encodeMs);
+        timings.put("score", scoreMs);
+        return new Perception(decision, map, geom, Arrays.copyOfRange(frames, i * dim, (i + 1) * dim), j.question,
+                Collections.unmodifiableMap(timings));
+    }
+
+    /** A failure on the CUDA device: it concerns the whole batch, not one job. */
+    private static boolean isDeviceFault(RuntimeException e) {
+        return e instanceof GogException g && (g.code() == dev.gog.bindings.GogErrorCode.CUDA
+                || g.code() == dev.gog.bindings.GogErrorCode.NO_DEVICE
+                || g.code() == dev.gog.bindings.GogErrorCode.OUT_OF_MEMORY);
     }
 
     @SuppressWarnings("try") // the pin is held while the preprocessor reads the pixels
