@@ -214,6 +214,8 @@ public final class BatchScheduler implements AutoCloseable {
         int text = encoder.config().text().maxPositions();
         try {
             encoder.reserve(options.maxBatch(), s, s, options.maxBatch(), text);
+            // Selective Gaze frames: about (2 S / p)^2 cells by default, as a 2S x 2S square
+            encoder.reserve(options.maxBatch(), 2 * s, 2 * s, 0, text);
         } catch (GogException | IllegalStateException e) {
             LOG.warn("batch scheduler: reserving the CUDA encoder for {} images of {}x{} and {} texts of {} tokens "
                     + "failed; it grows on demand: {}", options.maxBatch(), s, s, options.maxBatch(), text, e.getMessage());
@@ -558,7 +560,7 @@ public final class BatchScheduler implements AutoCloseable {
                     else runImages(batch, pp, completions);
                 }
                 case "frame" -> {
-                    if (buffers != null) runFramesOnDevice(batch, pp, completions);
+                    if (buffers != null) runFramesOnDevice(batch, pp, buffers, completions);
                     else runFrames(batch, pp, completions);
                 }
                 case "native" -> runNative(batch, completions);
@@ -709,10 +711,39 @@ public final class BatchScheduler implements AutoCloseable {
             return embeddings;
         }
 
+        private Tensor framePixels, frameEmbeddings, frameDense;
+
+        /** A [n, 3, h, w] view of a grow-only device buffer (allocated again only when a larger frame batch comes). */
+        Tensor framePixels(int n, int h, int w) {
+            framePixels = atLeast(framePixels, (long) n * 3 * h * w);
+            return framePixels.narrow(0, (long) n * 3 * h * w).reshape(n, 3, h, w);
+        }
+
+        /** A [n, E] view of a grow-only device buffer. */
+        Tensor frameEmbeddings(int n) {
+            long e = encoder.embedDim();
+            frameEmbeddings = atLeast(frameEmbeddings, n * e);
+            return frameEmbeddings.narrow(0, n * e).reshape(n, e);
+        }
+
+        /** A [n, cells, E] view of a grow-only device buffer. */
+        Tensor frameDense(int n, int cells) {
+            long e = encoder.embedDim();
+            frameDense = atLeast(frameDense, (long) n * cells * e);
+            return frameDense.narrow(0, (long) n * cells * e).reshape(n, cells, e);
+        }
+
+        private Tensor atLeast(Tensor t, long floats) {
+            if (t != null && t.dim(0) >= floats) return t;
+            if (t != null) t.close();
+            return Tensor.allocateCuda(cudaDevice, DType.F32, floats);
+        }
+
         @Override
         public void close() {
-            if (pixels != null) pixels.close();
-            if (embeddings != null) embeddings.close();
+            for (Tensor t : new Tensor[] {pixels, embeddings, framePixels, frameEmbeddings, frameDense}) {
+                if (t != null) t.close();
+            }
         }
     }
 
@@ -722,14 +753,15 @@ public final class BatchScheduler implements AutoCloseable {
      * decision on the host.
      */
     @SuppressWarnings("try") // the pin is held while the preprocessor reads the pixels
-    private void runFramesOnDevice(Batch batch, Preprocessor pp, List<Runnable> out) {
+    private void runFramesOnDevice(Batch batch, Preprocessor pp, DeviceBuffers buffers, List<Runnable> out) {
         FrameJob first = (FrameJob) batch.jobs.getFirst();
         int rows = first.rows, cols = first.cols;
         int width = cols * patch, height = rows * patch;
         int n = batch.jobs.size();
         List<FrameJob> filled = new ArrayList<>(n);
         List<Double> frameMs = new ArrayList<>(n);
-        try (Tensor px = Tensor.allocateCuda(cudaDevice, DType.F32, n, 3, height, width)) {
+        {
+            Tensor px = buffers.framePixels(n, height, width);
             for (Job<?> job : batch.jobs) {
                 FrameJob j = (FrameJob) job;
                 long t0 = System.nanoTime();
@@ -746,13 +778,15 @@ public final class BatchScheduler implements AutoCloseable {
             int k = filled.size();
             Tensor input = k == n ? px : px.narrow(0, k);
             long t1 = System.nanoTime();
-            try (ImageEmbeddings e = encoder.encodeImagesOnDevice(input, true)) {
+            {
+                Tensor emb = buffers.frameEmbeddings(k), dense = buffers.frameDense(k, rows * cols);
+                int[] grid = encoder.encodeImagesInto(input, emb, dense);
                 double encodeMs = ms(System.nanoTime() - t1);
-                float[] frames = e.embeddings().toFloatArray();
+                float[] frames = emb.toFloatArray();
                 int dim = encoder.embedDim();
-                checkRows(frames.length, k, dim, "encodeImagesOnDevice");
-                if (e.rows() != rows || e.cols() != cols) {
-                    throw new IllegalStateException("the encoder's grid " + e.rows() + "x" + e.cols()
+                checkRows(frames.length, k, dim, "encodeImagesInto");
+                if (grid[0] != rows || grid[1] != cols) {
+                    throw new IllegalStateException("the encoder's grid " + grid[0] + "x" + grid[1]
                             + " differs from the frame grid " + rows + "x" + cols);
                 }
                 for (int i = 0; i < k; i++) {
@@ -760,7 +794,7 @@ public final class BatchScheduler implements AutoCloseable {
                     try {
                         long t3 = System.nanoTime();
                         GazeGeometry geom = GazeGeometry.squash(rows, cols, patch, j.imageW, j.imageH);
-                        RelevanceMap map = Scorer.relevanceOnDevice(e.dense().slice(i), j.question, rows, cols,
+                        RelevanceMap map = Scorer.relevanceOnDevice(dense.slice(i), j.question, rows, cols,
                                 j.options.config());
                         GazeDecision decision = Scorer.decide(map, geom, j.options.config());
                         double scoreMs = ms(System.nanoTime() - t3);
