@@ -92,8 +92,9 @@ final class EngineOptions {
     int threads;
 
     @Option(names = "--backend", paramLabel = "B",
-            description = "Encoder backend: cpu | cuda | auto (default: auto: CUDA when a device is usable, else the CPU).")
-    String backend = "auto";
+            description = "Encoder backend: cpu | cuda | auto (auto: CUDA when a device is usable, else the CPU; "
+                    + "default: cpu, since the CUDA path has not yet run on a GPU).")
+    String backend = "cpu";
 
     @Option(names = "--cuda-device", paramLabel = "N", defaultValue = "0", description = "CUDA device ordinal (default: 0).")
     int cudaDevice;

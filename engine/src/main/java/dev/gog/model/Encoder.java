@@ -96,16 +96,18 @@ public final class Encoder implements AutoCloseable {
         }
 
         /**
-         * Options with the {@link Backend#AUTO} backend on CUDA device 0, CUDA graphs enabled.
+         * Options with the {@link Backend#CPU} backend (CUDA device 0 and graphs for when
+         * {@link #withBackend} picks CUDA or AUTO). The CPU is the default until the CUDA path has
+         * run on a GPU: it has only been compiled and its tests skip without a device.
          *
          * @throws NullPointerException if an enum is null
          * @throws IllegalArgumentException if {@code threads} is out of range
          */
         public Options(Precision precision, int threads, CpuIsa isa) {
-            this(precision, threads, isa, Backend.AUTO, 0, true);
+            this(precision, threads, isa, Backend.CPU, 0, true);
         }
 
-        /** fp32, all processors, the best kernel variant, the {@link Backend#AUTO} backend on device 0, graphs on. */
+        /** fp32, all processors, the best kernel variant, the {@link Backend#CPU} backend. */
         public static Options defaults() {
             return new Options(Precision.F32, 0, CpuIsa.AUTO);
         }

@@ -51,12 +51,12 @@ class EncoderBackendTest {
     }
 
     @Test
-    void optionsDefaultToAutoAndWithersKeepTheRest() {
+    void optionsDefaultToTheCpuAndWithersKeepTheRest() {
         Encoder.Options d = Encoder.Options.defaults();
-        assertEquals(Backend.AUTO, d.backend());
+        assertEquals(Backend.CPU, d.backend());
         assertEquals(0, d.cudaDevice());
         Encoder.Options legacy = new Encoder.Options(Precision.BF16, 3, CpuIsa.SCALAR);
-        assertEquals(Backend.AUTO, legacy.backend());
+        assertEquals(Backend.CPU, legacy.backend());
         Encoder.Options o = legacy.withBackend(Backend.CUDA).withCudaDevice(2);
         assertEquals(new Encoder.Options(Precision.BF16, 3, CpuIsa.SCALAR, Backend.CUDA, 2), o);
         assertEquals(o, o.withPrecision(Precision.BF16).withThreads(3).withIsa(CpuIsa.SCALAR));
@@ -78,7 +78,7 @@ class EncoderBackendTest {
         assertTrue(reason != null && reason.startsWith("no CUDA device (libgog_cuda: ") && reason.endsWith(")"), reason);
         assertFalse(reason.contains("(libgog_cuda: no CUDA device"), "the prefix is not repeated: " + reason);
         int[] ids = ids(new SplittableRandom(7), 2, 16, 1000);
-        try (Encoder auto = Encoder.load(CLIP, Encoder.Options.defaults().withThreads(2));
+        try (Encoder auto = Encoder.load(CLIP, Encoder.Options.defaults().withThreads(2).withBackend(Backend.AUTO));
              Encoder cpu = Encoder.load(CLIP, Encoder.Options.defaults().withThreads(2).withBackend(Backend.CPU));
              Tensor px = pixels(new SplittableRandom(1), 2, 3, 32, 48);
              ImageEmbeddings a = auto.encodeImages(px, true);
@@ -196,7 +196,7 @@ class EncoderBackendTest {
         Path dir = TestData.path("models/" + model);
         Encoder.Options base = Encoder.Options.defaults().withThreads(2);
         try (Encoder cpu = Encoder.load(dir, base.withBackend(Backend.CPU));
-             Encoder auto = Encoder.load(dir, base);
+             Encoder auto = Encoder.load(dir, base.withBackend(Backend.AUTO));
              Image img = Image.decode(Files.readAllBytes(TestData.path("photos/sample-2.jpg")));
              ImageEmbeddings a = cpu.encodeImage(img, true);
              ImageEmbeddings b = auto.encodeImage(img, true)) {

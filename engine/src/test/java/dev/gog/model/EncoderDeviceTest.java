@@ -55,7 +55,7 @@ class EncoderDeviceTest {
         Encoder.Options off = d.withCudaGraphs(false);
         assertFalse(off.cudaGraphs());
         assertFalse(off.withBackend(Backend.CUDA).withCudaDevice(3).withThreads(2).cudaGraphs(), "withers keep it");
-        assertEquals(new Encoder.Options(Precision.F32, 0, dev.gog.bindings.CpuIsa.AUTO, Backend.AUTO, 0, true), d);
+        assertEquals(new Encoder.Options(Precision.F32, 0, dev.gog.bindings.CpuIsa.AUTO, Backend.CPU, 0, true), d);
     }
 
     @Test
