@@ -44,6 +44,11 @@ for cuda_test in native/target/cmake/tests/cuda/test_cuda_preprocess native/targ
   if [ -x "$cuda_test" ]; then log "CUDA test $(basename "$cuda_test"): $("$cuda_test" 2>&1 | tail -n 1)"; fi
 done
 
+# Java tests that skipped, with the reason (the GPU tests say "no CUDA device").
+skips=$(grep -ho 'TestAbortedException: Assumption failed: [^]]*' engine/target/surefire-reports/*.xml \
+  bindings/target/surefire-reports/*.xml 2>/dev/null | sed 's/.*Assumption failed: //' | sort | uniq -c || true)
+if [ -n "$skips" ]; then log "Java tests skipped:"; printf '%s\n' "$skips" | sed 's/^/[test]   /' >&2; fi
+
 # --- the launcher, as a user runs it ---------------------------------------------------------
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
