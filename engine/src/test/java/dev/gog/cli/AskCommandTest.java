@@ -153,6 +153,46 @@ class AskCommandTest {
         assertTrue(r.err().contains("maxTurns"), r.err());
     }
 
+    @Test
+    void lmmPolicyFromTheCommandLineTalksToAnOpenAiCompatibleServer() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/chat/completions", ex -> {
+            bodies.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            String call = calls.incrementAndGet() == 1
+                    ? "{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"image_search\",\"arguments\":\"{}\"}}"
+                    : "{\"id\":\"c2\",\"type\":\"function\",\"function\":{\"name\":\"answer\",\"arguments\":\"{\\\"answer\\\": \\\"Spain\\\"}\"}}";
+            byte[] out = ("{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"finish_reason\":\"tool_calls\","
+                    + "\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[" + call + "]}}]}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, out.length);
+            try (var os = ex.getResponseBody()) {
+                os.write(out);
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+            JsonNode j = json(Run.gog("ask", "--index", index.toString(), "--image", TestData.path("photos/sample-1.jpg").toString(),
+                    "--question", "What is the country of origin of this food?", "--policy", "lmm", "--lmm-url", url,
+                    "--lmm-model", "Edwinzz/GoG-RL-Qwen2.5-7B", "--json"));
+            assertEquals("answered", j.get("outcome").asText(), j.toString());
+            assertEquals("Spain", j.get("answer").asText());
+            assertEquals("lmm", j.get("trace").get("policy").asText());
+            assertEquals("image_search", j.get("trace").get("steps").get(0).get("action").asText());
+            assertEquals(2, calls.get());
+            JsonNode first = new ObjectMapper().readTree(bodies.get(0));
+            assertEquals("Edwinzz/GoG-RL-Qwen2.5-7B", first.get("model").asText());
+            assertTrue(first.get("max_tokens").asInt() > 0);
+            assertTrue(bodies.get(0).contains("data:image/jpeg;base64,"), "the photo goes as a data URL");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     static String sha(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
