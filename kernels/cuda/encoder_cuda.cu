@@ -1332,14 +1332,17 @@ extern "C" GOG_API gog_status gog_cuda_encoder_create(int32_t device, const gog_
     return GOG_OK;
 }
 
-extern "C" GOG_API gog_status gog_cuda_encoder_encode_image(gog_cuda_encoder *e, const float *pixels,
-                                                            int32_t batch, int32_t height, int32_t width,
-                                                            float *embeds, float *dense) {
+/* What the two image entry points share: the argument checks, the patch grid (the rule of
+ * gog_encoder_grid), the encoder lock and the device scope; run(sh) does the work inside them, and
+ * after a failure the stream is synchronised and the CUDA error state cleared (finish). */
+template <typename Run>
+static gog_status image_call(gog_cuda_encoder *e, bool have_args, int32_t batch, int32_t height, int32_t width,
+                             bool dense, Run run) {
     if (!e) return null_encoder();
-    if (!pixels || !embeds) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (!have_args) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "NULL argument");
     if (batch < 1 || batch > 65536) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "batch %d out of range [1, 65536]", batch);
     if (!e->has_vision) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "the encoder has no vision tower");
-    int32_t rows = 0, cols = 0; /* the grid rule of gog_encoder_grid */
+    int32_t rows = 0, cols = 0;
     const gog_status grid = gog_encoder_patch_grid(e->vision.cfg.patch_size, height, width, &rows, &cols);
     if (grid != GOG_OK) return grid;
     pthread_mutex_lock(&e->lock);
@@ -1354,13 +1357,20 @@ extern "C" GOG_API gog_status gog_cuda_encoder_encode_image(gog_cuda_encoder *e,
             sh.width = width;
             sh.rows = rows;
             sh.cols = cols;
-            sh.dense = dense != nullptr;
-            st = encode_image_locked(e, pixels, sh, embeds, dense);
+            sh.dense = dense;
+            st = run(sh);
             if (st != GOG_OK) (void)finish(e, st, "encoding images");
         }
     }
     pthread_mutex_unlock(&e->lock);
     return st;
+}
+
+extern "C" GOG_API gog_status gog_cuda_encoder_encode_image(gog_cuda_encoder *e, const float *pixels,
+                                                            int32_t batch, int32_t height, int32_t width,
+                                                            float *embeds, float *dense) {
+    return image_call(e, pixels && embeds, batch, height, width, dense != nullptr,
+                      [&](const ImageShape &sh) { return encode_image_locked(e, pixels, sh, embeds, dense); });
 }
 
 extern "C" GOG_API gog_status gog_cuda_encoder_encode_text(gog_cuda_encoder *e, const int32_t *ids,
@@ -1419,35 +1429,13 @@ extern "C" GOG_API gog_status gog_cuda_encoder_encode_text(gog_cuda_encoder *e, 
 extern "C" GOG_API gog_status gog_cuda_encoder_encode_image_device(gog_cuda_encoder *e, const float *pixels_dev,
                                                                    int32_t batch, int32_t height, int32_t width,
                                                                    float *embeds_dev, float *dense_dev) {
-    if (!e) return null_encoder();
-    if (!pixels_dev || !embeds_dev) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "NULL argument");
-    if (batch < 1 || batch > 65536) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "batch %d out of range [1, 65536]", batch);
-    if (!e->has_vision) return gog_fail(GOG_ERR_INVALID_ARGUMENT, "the encoder has no vision tower");
-    int32_t rows = 0, cols = 0;
-    const gog_status grid = gog_encoder_patch_grid(e->vision.cfg.patch_size, height, width, &rows, &cols);
-    if (grid != GOG_OK) return grid;
-    pthread_mutex_lock(&e->lock);
-    gog_status st;
-    {
-        DeviceScope scope;
-        st = scope.enter(e->device);
-        if (st == GOG_OK) st = check_device_pointer(e->device, pixels_dev, "pixels_dev");
+    return image_call(e, pixels_dev && embeds_dev, batch, height, width, dense_dev != nullptr, [&](const ImageShape &sh) {
+        gog_status st = check_device_pointer(e->device, pixels_dev, "pixels_dev");
         if (st == GOG_OK) st = check_device_pointer(e->device, embeds_dev, "embeds_dev");
         if (st == GOG_OK && dense_dev) st = check_device_pointer(e->device, dense_dev, "dense_dev");
-        if (st == GOG_OK) {
-            ImageShape sh;
-            sh.batch = batch;
-            sh.height = height;
-            sh.width = width;
-            sh.rows = rows;
-            sh.cols = cols;
-            sh.dense = dense_dev != nullptr;
-            st = encode_image_device_locked(e, pixels_dev, sh, embeds_dev, dense_dev);
-            if (st != GOG_OK) (void)finish(e, st, "encoding images");
-        }
-    }
-    pthread_mutex_unlock(&e->lock);
-    return st;
+        if (st == GOG_OK) st = encode_image_device_locked(e, pixels_dev, sh, embeds_dev, dense_dev);
+        return st;
+    });
 }
 
 extern "C" GOG_API gog_status gog_cuda_encoder_reserve(gog_cuda_encoder *e, int32_t max_batch, int32_t max_height,

@@ -760,51 +760,47 @@ public final class BatchScheduler implements AutoCloseable {
         int n = batch.jobs.size();
         List<FrameJob> filled = new ArrayList<>(n);
         List<Double> frameMs = new ArrayList<>(n);
-        {
-            Tensor px = buffers.framePixels(n, height, width);
-            for (Job<?> job : batch.jobs) {
-                FrameJob j = (FrameJob) job;
-                long t0 = System.nanoTime();
-                try (Image.Pin _ = j.image.pin()) {
-                    pp.frameInto(j.image, px.narrow(filled.size(), 1));
-                    filled.add(j);
-                    frameMs.add(ms(System.nanoTime() - t0));
-                } catch (RuntimeException e) {
-                    if (isDeviceFault(e)) throw e;
-                    fail(out, j, e);
-                }
+        Tensor px = buffers.framePixels(n, height, width);
+        for (Job<?> job : batch.jobs) {
+            FrameJob j = (FrameJob) job;
+            long t0 = System.nanoTime();
+            try (Image.Pin _ = j.image.pin()) {
+                pp.frameInto(j.image, px.narrow(filled.size(), 1));
+                filled.add(j);
+                frameMs.add(ms(System.nanoTime() - t0));
+            } catch (RuntimeException e) {
+                if (isDeviceFault(e)) throw e;
+                fail(out, j, e);
             }
-            if (filled.isEmpty()) return;
-            int k = filled.size();
-            Tensor input = k == n ? px : px.narrow(0, k);
-            long t1 = System.nanoTime();
-            {
-                Tensor emb = buffers.frameEmbeddings(k), dense = buffers.frameDense(k, rows * cols);
-                int[] grid = encoder.encodeImagesInto(input, emb, dense);
-                double encodeMs = ms(System.nanoTime() - t1);
-                float[] frames = emb.toFloatArray();
-                int dim = encoder.embedDim();
-                checkRows(frames.length, k, dim, "encodeImagesInto");
-                if (grid[0] != rows || grid[1] != cols) {
-                    throw new IllegalStateException("the encoder's grid " + grid[0] + "x" + grid[1]
-                            + " differs from the frame grid " + rows + "x" + cols);
-                }
-                for (int i = 0; i < k; i++) {
-                    FrameJob j = filled.get(i);
-                    try {
-                        long t3 = System.nanoTime();
-                        GazeGeometry geom = GazeGeometry.squash(rows, cols, patch, j.imageW, j.imageH);
-                        RelevanceMap map = Scorer.relevanceOnDevice(dense.slice(i), j.question, rows, cols,
-                                j.options.config());
-                        GazeDecision decision = Scorer.decide(map, geom, j.options.config());
-                        double scoreMs = ms(System.nanoTime() - t3);
-                        succeed(out, j, perception(j, decision, map, geom, frames, i, dim, frameMs.get(i), encodeMs,
-                                scoreMs));
-                    } catch (RuntimeException ex) {
-                        if (isDeviceFault(ex)) throw ex;
-                        fail(out, j, ex);
-                    }
-                }
+        }
+        if (filled.isEmpty()) return;
+        int k = filled.size();
+        Tensor input = k == n ? px : px.narrow(0, k);
+        long t1 = System.nanoTime();
+        Tensor emb = buffers.frameEmbeddings(k), dense = buffers.frameDense(k, rows * cols);
+        int[] grid = encoder.encodeImagesInto(input, emb, dense);
+        double encodeMs = ms(System.nanoTime() - t1);
+        float[] frames = emb.toFloatArray();
+        int dim = encoder.embedDim();
+        checkRows(frames.length, k, dim, "encodeImagesInto");
+        if (grid[0] != rows || grid[1] != cols) {
+            throw new IllegalStateException("the encoder's grid " + grid[0] + "x" + grid[1]
+                    + " differs from the frame grid " + rows + "x" + cols);
+        }
+        for (int i = 0; i < k; i++) {
+            FrameJob j = filled.get(i);
+            try {
+                long t3 = System.nanoTime();
+                GazeGeometry geom = GazeGeometry.squash(rows, cols, patch, j.imageW, j.imageH);
+                RelevanceMap map = Scorer.relevanceOnDevice(dense.slice(i), j.question, rows, cols,
+                        j.options.config());
+                GazeDecision decision = Scorer.decide(map, geom, j.options.config());
+                double scoreMs = ms(System.nanoTime() - t3);
+                succeed(out, j, perception(j, decision, map, geom, frames, i, dim, frameMs.get(i), encodeMs,
+                        scoreMs));
+            } catch (RuntimeException ex) {
+                if (isDeviceFault(ex)) throw ex;
+                fail(out, j, ex);
             }
         }
     }

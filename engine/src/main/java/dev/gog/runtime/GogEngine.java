@@ -77,6 +77,8 @@ public final class GogEngine implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Counter rejected;
     private final ConcurrentHashMap<String, Timer> stageTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> stepCounters = new ConcurrentHashMap<>();
 
     private GogEngine(GogConfig c, Encoder encoder, boolean ownsEncoder) {
         this.config = c;
@@ -254,6 +256,18 @@ public final class GogEngine implements AutoCloseable {
         synchronized (lock) {
             return queue.size();
         }
+    }
+
+    /** The request latency timer of an outcome (registered once). */
+    Timer requestTimer(String outcome) {
+        return requestTimers.computeIfAbsent(outcome, o -> Timer.builder("gog.request.latency").tag("outcome", o)
+                .description("request latency, admission to answer").publishPercentileHistogram().register(meters));
+    }
+
+    /** The step counter of an action and status (registered once). */
+    Counter stepCounter(ActionType action, String status) {
+        return stepCounters.computeIfAbsent(action.wireName() + "/" + status, k -> Counter.builder("gog.steps")
+                .tag("action", action.wireName()).tag("status", status).register(meters));
     }
 
     Timer stageTimer(String stage) {

@@ -10,8 +10,6 @@ import dev.gog.search.SearchResponse;
 import dev.gog.search.SearchResult;
 import dev.gog.tensor.DType;
 import dev.gog.tensor.Tensor;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -189,8 +187,7 @@ final class RequestLoop implements PolicyContext {
         Image img = image;
         if (img != null) img.close();
         String outcome = a == null ? "invalid" : a.outcome().name().toLowerCase(java.util.Locale.ROOT);
-        Timer.builder("gog.request.latency").tag("outcome", outcome).description("request latency, admission to answer")
-                .publishPercentileHistogram().register(engine.meters).record(System.nanoTime() - admitted, TimeUnit.NANOSECONDS);
+        engine.requestTimer(outcome).record(System.nanoTime() - admitted, TimeUnit.NANOSECONDS);
         if (a != null) {
             for (Map.Entry<String, Double> e : a.trace().stagesMs().entrySet()) {
                 engine.stageTimer(e.getKey()).record((long) (e.getValue() * 1e6), TimeUnit.NANOSECONDS);
@@ -338,7 +335,7 @@ final class RequestLoop implements PolicyContext {
     }
 
     private void count(ActionType a, String status) {
-        Counter.builder("gog.steps").tag("action", a.wireName()).tag("status", status).register(engine.meters).increment();
+        engine.stepCounter(a, status).increment();
     }
 
     // --- PolicyContext ----------------------------------------------------------------------------
